@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot.h - the immutable, refcounted, pre-rendered state that HTTP
+ * serves. The poller builds one after each collection (sm_snapshot_build
+ * renders every body once, gzip included) and publishes it in the store;
+ * handlers take a reference and hand out the bytes. Nothing in a published
+ * snapshot changes.
+ */
+#ifndef SM_SNAPSHOT_H
+#define SM_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collectors/device.h"
+
+struct sm_body {
+        char *data; /* NUL-terminated */
+        size_t len;
+        char *gz; /* gzip of data, or NULL when not worth it */
+        size_t gz_len;
+};
+
+/* Agent-level facts rendered next to the devices. */
+struct sm_agent_stats {
+        double collection_duration_s; /* the last full collection */
+        double collection_ts; /* wall clock when it finished */
+        uint64_t collections_total;
+        bool udev_monitor; /* hotplug events followed */
+        bool udev_db; /* udev properties available */
+        bool replay;
+};
+
+struct sm_snapshot {
+        atomic_uint refs;
+        uint64_t generation;
+        bool ready; /* the first full collection had finished */
+        struct sm_agent_stats stats;
+        size_t n_devices;
+        struct sm_device_state *devices; /* sorted by name */
+        struct sm_body metrics; /* Prometheus text */
+        struct sm_body devices_json; /* /api/v1/devices */
+        struct sm_body *device_json; /* /api/v1/devices/{name}, one per device */
+        char etag[32];
+};
+
+/*
+ * Copy devs (n entries) into a new snapshot and render all bodies.
+ * Returns NULL on allocation failure (the caller keeps the previous snapshot).
+ */
+struct sm_snapshot *sm_snapshot_build(uint64_t generation, bool ready,
+                                      const struct sm_agent_stats *stats,
+                                      const struct sm_device_state *devs, size_t n);
+struct sm_snapshot *sm_snapshot_ref(struct sm_snapshot *s);
+void sm_snapshot_unref(struct sm_snapshot *s);
+
+/* Index of the device with this kernel name or serial number, or -1. */
+long sm_snapshot_find(const struct sm_snapshot *s, const char *name_or_serial);
+
+/* The store: where the poller publishes and HTTP handlers acquire. */
+struct sm_store;
+
+struct sm_store *sm_store_new(void);
+struct sm_store *sm_store_free(struct sm_store *st);
+/* Publish s (the store takes the caller's reference). */
+void sm_store_publish(struct sm_store *st, struct sm_snapshot *s);
+/* A new reference to the current snapshot, or NULL before the first publish. */
+struct sm_snapshot *sm_store_acquire(struct sm_store *st);
+
+#endif
