@@ -2,13 +2,14 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void sm_buf_init(struct sm_buf *b)
 {
-        *b = (struct sm_buf){ 0 };
+        *b = (struct sm_buf){0};
 }
 
 void sm_buf_free(struct sm_buf *b)

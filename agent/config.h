@@ -17,8 +17,8 @@
 
 enum sm_mode {
         SM_MODE_SERVE = 0, /* the daemon */
-        SM_MODE_CHECK, /* one collection, node-problem-detector plugin protocol */
-        SM_MODE_FEATURES, /* one collection, node-feature-discovery feature file */
+        SM_MODE_CHECK,     /* one collection, node-problem-detector plugin protocol */
+        SM_MODE_FEATURES,  /* one collection, node-feature-discovery feature file */
         SM_MODE_VERSION,
         SM_MODE_HELP,
 };
@@ -28,24 +28,25 @@ struct sm_config {
         const char *listen[SM_MAX_LISTEN]; /* "host:port", ":port", "[v6]:port" */
         size_t n_listen;
         const char *telemetry_path; /* default "/metrics" */
-        uint64_t interval_ms; /* --collector.interval, default 60 s */
-        uint64_t timeout_ms; /* --collector.timeout: per-device read bound, default 10 s */
-        unsigned parallel; /* --collector.parallel: concurrent device reads, default 4 */
+        uint64_t interval_ms;       /* --collector.interval, default 60 s */
+        uint64_t timeout_ms;        /* --collector.timeout: per-device read bound, default 10 s */
+        unsigned parallel;          /* --collector.parallel: concurrent device reads, default 4 */
         const char *devices[SM_MAX_DEVICES]; /* --device, repeatable */
         size_t n_devices;
-        const char *replay_dir; /* --replay DIR */
-        bool include_hdd; /* --collector.include-hdd */
+        const char *replay_dir;     /* --replay DIR */
+        bool include_hdd;           /* --collector.include-hdd */
         const char *device_include; /* --collector.device-include REGEX */
         const char *device_exclude; /* --collector.device-exclude REGEX */
-        bool udev_monitor; /* --[no-]collector.udev-monitor, default on */
-        uint64_t rescan_ms; /* --collector.rescan: periodic rescan without udev events, default 5 m */
+        bool udev_monitor;          /* --[no-]collector.udev-monitor, default on */
+        uint64_t rescan_ms; /* --collector.rescan: periodic rescan without udev events, default 5 m
+                             */
         enum sm_log_level log_level; /* --log.level */
-        unsigned http_timeout_s; /* --web.timeout, default 10 */
-        unsigned http_max_conns; /* --web.max-connections, default 64 */
-        unsigned http_max_per_ip; /* --web.max-connections-per-ip, default 16 */
-        bool keep_privileges; /* --no-drop-privileges (tests, debugging) */
-        const char *features_file; /* features: output file (default NFD's features.d path) */
-        uint64_t features_expiry_s; /* features: expiry written into the file */
+        unsigned http_timeout_s;     /* --web.timeout, default 10 */
+        unsigned http_max_conns;     /* --web.max-connections, default 64 */
+        unsigned http_max_per_ip;    /* --web.max-connections-per-ip, default 16 */
+        bool keep_privileges;        /* --no-drop-privileges (tests, debugging) */
+        const char *features_file;   /* features: output file (default NFD's features.d path) */
+        uint64_t features_expiry_s;  /* features: expiry written into the file */
 };
 
 /*

@@ -19,10 +19,10 @@ int sm_log_parse_level(const char *s, enum sm_log_level *ret)
         static const struct {
                 const char *name;
                 enum sm_log_level level;
-        } names[] = { { "error", SM_LOG_ERR },
-                      { "warn", SM_LOG_WARN },
-                      { "info", SM_LOG_INFO },
-                      { "debug", SM_LOG_DEBUG } };
+        } names[] = {{"error", SM_LOG_ERR},
+                     {"warn", SM_LOG_WARN},
+                     {"info", SM_LOG_INFO},
+                     {"debug", SM_LOG_DEBUG}};
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
                 if (strcmp(s, names[i].name) == 0) {
@@ -35,10 +35,10 @@ int sm_log_parse_level(const char *s, enum sm_log_level *ret)
 
 void sm_log(enum sm_log_level level, const char *fmt, ...)
 {
-        static const char *const prefix[] = {
-                [SM_LOG_ERR] = "<3>error", [SM_LOG_WARN] = "<4>warning",
-                [SM_LOG_INFO] = "<6>info", [SM_LOG_DEBUG] = "<7>debug"
-        };
+        static const char *const prefix[] = {[SM_LOG_ERR] = "<3>error",
+                                             [SM_LOG_WARN] = "<4>warning",
+                                             [SM_LOG_INFO] = "<6>info",
+                                             [SM_LOG_DEBUG] = "<7>debug"};
         char msg[1024];
         int saved = errno;
         va_list ap;

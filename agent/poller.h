@@ -8,6 +8,8 @@
 #ifndef SM_POLLER_H
 #define SM_POLLER_H
 
+#include <stdint.h>
+
 #include "config.h"
 #include "snapshot.h"
 
@@ -20,6 +22,8 @@ int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm
 int sm_poller_start(struct sm_poller *p);
 /* Ask for a collection of every device now (SIGUSR1, tests). */
 void sm_poller_trigger(struct sm_poller *p);
+/* Monotonic ms of the collector loop's last turn (for the systemd watchdog). */
+uint64_t sm_poller_heartbeat(const struct sm_poller *p);
 /* Stop and join the thread; abandoned reads are left to finish on their own. */
 void sm_poller_stop(struct sm_poller *p);
 struct sm_poller *sm_poller_free(struct sm_poller *p);

@@ -26,11 +26,12 @@ struct sm_body {
 /* Agent-level facts rendered next to the devices. */
 struct sm_agent_stats {
         double collection_duration_s; /* the last full collection */
-        double collection_ts; /* wall clock when it finished */
+        double collection_ts;         /* wall clock when it finished */
         uint64_t collections_total;
         bool udev_monitor; /* hotplug events followed */
-        bool udev_db; /* udev properties available */
+        bool udev_db;      /* udev properties available */
         bool replay;
+        char telemetry_path[132]; /* for the landing page's link */
 };
 
 struct sm_snapshot {
@@ -40,9 +41,10 @@ struct sm_snapshot {
         struct sm_agent_stats stats;
         size_t n_devices;
         struct sm_device_state *devices; /* sorted by name */
-        struct sm_body metrics; /* Prometheus text */
-        struct sm_body devices_json; /* /api/v1/devices */
-        struct sm_body *device_json; /* /api/v1/devices/{name}, one per device */
+        struct sm_body metrics;          /* Prometheus text */
+        struct sm_body devices_json;     /* /api/v1/devices */
+        struct sm_body *device_json;     /* /api/v1/devices/{name}, one per device */
+        struct sm_body landing;          /* / (HTML) */
         char etag[32];
 };
 

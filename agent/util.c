@@ -45,7 +45,8 @@ int sm_parse_duration_ms(const char *s, uint64_t *ret_ms)
         static const struct {
                 const char *suffix;
                 uint64_t ms;
-        } units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "", 1000 } };
+        } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000}};
+
         char num[32];
         size_t digits;
 

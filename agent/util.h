@@ -17,18 +17,18 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
 /* Hand a cleanup-managed pointer to someone else: return it and NULL the local. */
-#define TAKE_PTR(p)                                                                            \
-        ({                                                                                     \
-                __typeof__(p) _tp_ = (p);                                                      \
-                (p) = NULL;                                                                    \
-                _tp_;                                                                          \
+#define TAKE_PTR(p)                       \
+        ({                                \
+                __typeof__(p) _tp_ = (p); \
+                (p) = NULL;               \
+                _tp_;                     \
         })
 
-#define TAKE_FD(fd)                                                                            \
-        ({                                                                                     \
-                int _tf_ = (fd);                                                               \
-                (fd) = -1;                                                                     \
-                _tf_;                                                                          \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _tf_ = (fd); \
+                (fd) = -1;       \
+                _tf_;            \
         })
 
 static inline void sm_freep(void *p)

@@ -22,7 +22,7 @@ enum sm_class {
 
 enum sm_proto {
         SM_PROTO_NONE = 0,
-        SM_PROTO_ATA, /* ATA/SATA (also SAT behind SCSI): libatasmart */
+        SM_PROTO_ATA,  /* ATA/SATA (also SAT behind SCSI): libatasmart */
         SM_PROTO_NVME, /* NVMe: libnvme */
 };
 
@@ -35,13 +35,13 @@ struct sm_identity {
 };
 
 struct sm_device_id {
-        char name[32]; /* kernel name, the `device` label: sda, nvme0n1 (replay: file stem) */
+        char name[64];     /* kernel name, the `device` label: sda, nvme0n1 (replay: file stem) */
         char devnode[256]; /* what a collector opens: /dev/sda, NVMe controller /dev/nvme0,
                               or in replay mode the capture file */
-        char aux[256]; /* replay: NVMe id-ctrl capture (may be empty); live: syspath */
-        char bus[16]; /* "ata", "scsi", "nvme", "usb", "replay", ... */
+        char aux[256];     /* replay: NVMe id-ctrl capture (may be empty); live: syspath */
+        char bus[16];      /* "ata", "scsi", "nvme", "usb", "replay", ... */
         struct sm_identity ident; /* from udev/sysfs; empty strings when unknown */
-        uint64_t capacity_bytes; /* 0 when unknown */
+        uint64_t capacity_bytes;  /* 0 when unknown */
         enum sm_class cls;
         enum sm_proto proto;
         bool replay; /* devnode is a capture file, not a device node */
@@ -62,7 +62,7 @@ struct sm_ata_attr {
 #define SM_ATA_MAX_ATTRS 30
 
 struct sm_ata_health {
-        int overall; /* SkSmartOverall, or -1 when the verdict is unavailable */
+        int overall;       /* SkSmartOverall, or -1 when the verdict is unavailable */
         bool status_valid; /* SMART RETURN STATUS was read */
         bool status_good;
         unsigned n_attrs;
@@ -73,21 +73,21 @@ struct sm_ata_health {
 
 struct sm_nvme_health {
         uint8_t smart_log[SM_NVME_LOG_SIZE]; /* SMART / Health log page 02h, raw */
-        bool have_id; /* Identify Controller was read */
+        bool have_id;                        /* Identify Controller was read */
         uint16_t wctemp, cctemp; /* warning/critical composite temperature, kelvin; 0 unknown */
 };
 
 /* Result of one successful read. Collectors fill what they can; has_* say what is valid. */
 struct sm_health {
         struct sm_identity ident; /* from the drive itself (IDENTIFY); may be empty */
-        int healthy; /* 1 healthy, 0 failing, -1 unknown */
-        int rotation_rate; /* -1 unknown, 0 non-rotating, else rpm */
+        int healthy;              /* 1 healthy, 0 failing, -1 unknown */
+        int rotation_rate;        /* -1 unknown, 0 non-rotating, else rpm */
         bool has_temperature, has_power_on, has_power_cycles, has_bad_sectors;
         double temperature_c;
         uint64_t power_on_seconds;
         uint64_t power_cycles;
         uint64_t bad_sectors;
-        uint64_t capacity_bytes; /* 0 when unknown */
+        uint64_t capacity_bytes;  /* 0 when unknown */
         double sensor_temps_c[8]; /* extra sensors (NVMe); NaN when absent */
         struct sm_ata_health ata;
         struct sm_nvme_health nvme;
@@ -106,11 +106,11 @@ enum sm_read_status {
 struct sm_device_state {
         struct sm_device_id id;
         enum sm_read_status status;
-        int err; /* negative errno of the last failure, 0 */
-        char error[192]; /* last failure, for people; empty when the last read succeeded */
-        bool have_data; /* health holds a successful read */
+        int err;                 /* negative errno of the last failure, 0 */
+        char error[192];         /* last failure, for people; empty when the last read succeeded */
+        bool have_data;          /* health holds a successful read */
         struct sm_health health; /* the last successful read */
-        double last_success_ts; /* wall clock, seconds; 0 never */
+        double last_success_ts;  /* wall clock, seconds; 0 never */
         double last_attempt_ts;
         double read_duration_s; /* duration of the last attempt */
         uint64_t reads_total;

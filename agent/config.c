@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define DEFAULT_LISTEN        ":9638"
+#define DEFAULT_FEATURES_FILE "/etc/kubernetes/node-feature-discovery/features.d/ssd-monitor"
+
+static const char usage[] =
+        "Usage: ssd-monitor [serve|check|features] [OPTION]...\n"
+        "\n"
+        "Finds the node's SSDs, reads their SMART/NVMe health on a schedule and serves it\n"
+        "as Prometheus metrics and JSON. Scrapes never touch the disks.\n"
+        "\n"
+        "Modes:\n"
+        "  serve (default)   run the daemon\n"
+        "  check             one collection; node-problem-detector plugin (exit 0/1/2)\n"
+        "  features          one collection; write a node-feature-discovery feature file\n"
+        "\n"
+        "Options (\"--opt=value\" or \"--opt value\"):\n"
+        "  --web.listen-address=ADDR        [host]:port to listen on, repeatable (default :9638)\n"
+        "  --web.telemetry-path=PATH        metrics path (default /metrics)\n"
+        "  --web.timeout=DURATION           idle/partial request timeout (default 10s)\n"
+        "  --web.max-connections=N          total connection limit (default 64)\n"
+        "  --web.max-connections-per-ip=N   per-client connection limit (default 16)\n"
+        "  --collector.interval=DURATION    time between collections (default 60s)\n"
+        "  --collector.timeout=DURATION     bound on one device read (default 10s)\n"
+        "  --collector.parallel=N           devices read at once (default 4)\n"
+        "  --collector.rescan=DURATION      device rescan period without udev events (default 5m)\n"
+        "  --collector.include-hdd          monitor rotational disks too (default: SSDs only)\n"
+        "  --collector.device-include=RE    only kernel names matching RE (POSIX extended)\n"
+        "  --collector.device-exclude=RE    skip kernel names matching RE\n"
+        "  --no-collector.udev-monitor      do not follow udev events (rescan periodically)\n"
+        "  --device=PATH                    monitor this device (repeatable)\n"
+        "  --replay=DIR                     serve captures from DIR instead of devices\n"
+        "  --features.file=PATH             feature file for 'features'\n"
+        "                                   (default " DEFAULT_FEATURES_FILE ")\n"
+        "  --features.expiry=DURATION       expiry written into the feature file (default 1h)\n"
+        "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
+        "  --no-drop-privileges             keep all capabilities (debugging only)\n"
+        "  -h, --help                       this text\n"
+        "  --version                        print the version\n"
+        "\n"
+        "Durations take ms, s, m or h (a bare number is seconds).\n";
+
+const char *sm_config_usage(void)
+{
+        return usage;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static void set_defaults(struct sm_config *c)
+{
+        *c = (struct sm_config){
+                .mode = SM_MODE_SERVE,
+                .telemetry_path = "/metrics",
+                .interval_ms = 60000,
+                .timeout_ms = 10000,
+                .parallel = 4,
+                .udev_monitor = true,
+                .rescan_ms = 300000,
+                .log_level = SM_LOG_INFO,
+                .http_timeout_s = 10,
+                .http_max_conns = 64,
+                .http_max_per_ip = 16,
+                .features_file = DEFAULT_FEATURES_FILE,
+                .features_expiry_s = 3600,
+        };
+}
+
+enum opt_kind { OPT_FLAG, OPT_STRING, OPT_DURATION, OPT_UINT };
+
+struct opt {
+        const char *name;
+        enum opt_kind kind;
+        int id;
+};
+
+enum {
+        O_LISTEN,
+        O_PATH,
+        O_WEB_TIMEOUT,
+        O_MAX_CONNS,
+        O_MAX_PER_IP,
+        O_INTERVAL,
+        O_TIMEOUT,
+        O_PARALLEL,
+        O_RESCAN,
+        O_INCLUDE_HDD,
+        O_INCLUDE,
+        O_EXCLUDE,
+        O_UDEV_MONITOR,
+        O_NO_UDEV_MONITOR,
+        O_DEVICE,
+        O_REPLAY,
+        O_FEATURES_FILE,
+        O_FEATURES_EXPIRY,
+        O_LOG_LEVEL,
+        O_NO_DROP,
+        O_HELP,
+        O_VERSION,
+};
+
+static const struct opt opts[] = {
+        {"web.listen-address", OPT_STRING, O_LISTEN},
+        {"web.telemetry-path", OPT_STRING, O_PATH},
+        {"web.timeout", OPT_DURATION, O_WEB_TIMEOUT},
+        {"web.max-connections", OPT_UINT, O_MAX_CONNS},
+        {"web.max-connections-per-ip", OPT_UINT, O_MAX_PER_IP},
+        {"collector.interval", OPT_DURATION, O_INTERVAL},
+        {"collector.timeout", OPT_DURATION, O_TIMEOUT},
+        {"collector.parallel", OPT_UINT, O_PARALLEL},
+        {"collector.rescan", OPT_DURATION, O_RESCAN},
+        {"collector.include-hdd", OPT_FLAG, O_INCLUDE_HDD},
+        {"collector.device-include", OPT_STRING, O_INCLUDE},
+        {"collector.device-exclude", OPT_STRING, O_EXCLUDE},
+        {"collector.udev-monitor", OPT_FLAG, O_UDEV_MONITOR},
+        {"no-collector.udev-monitor", OPT_FLAG, O_NO_UDEV_MONITOR},
+        {"device", OPT_STRING, O_DEVICE},
+        {"replay", OPT_STRING, O_REPLAY},
+        {"features.file", OPT_STRING, O_FEATURES_FILE},
+        {"features.expiry", OPT_DURATION, O_FEATURES_EXPIRY},
+        {"log.level", OPT_STRING, O_LOG_LEVEL},
+        {"no-drop-privileges", OPT_FLAG, O_NO_DROP},
+        {"help", OPT_FLAG, O_HELP},
+        {"version", OPT_FLAG, O_VERSION},
+};
+
+static const struct opt *find_opt(const char *name, size_t len)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(opts); i++) {
+                if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+                        return &opts[i];
+        }
+        return NULL;
+}
+
+/* "[host]:port", "host:port" or ":port"; port 0..65535 (0: any free port). */
+static bool valid_listen(const char *s)
+{
+        const char *colon = strrchr(s, ':');
+        uint64_t port;
+
+        if (!colon || strlen(s) > 255)
+                return false;
+        if (s[0] == '[' && (colon == s || colon[-1] != ']'))
+                return false;
+        return sm_parse_u64(colon + 1, 0, 65535, &port) == 0;
+}
+
+static int check_regex(const char *re, const char *opt, char *err, size_t errlen)
+{
+        regex_t rx;
+        int r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+
+        if (r != 0) {
+                char msg[128];
+
+                regerror(r, &rx, msg, sizeof(msg));
+                return fail(err, errlen, "--%s: invalid regular expression '%s': %s", opt, re, msg);
+        }
+        regfree(&rx);
+        return 0;
+}
+
+static int set_string(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
+                      size_t errlen)
+{
+        switch (id) {
+        case O_LISTEN:
+                if (!valid_listen(v))
+                        return fail(err, errlen, "--%s: '%s' is not [host]:port (port 0-65535)",
+                                    o->name, v);
+                if (c->n_listen == SM_MAX_LISTEN)
+                        return fail(err, errlen, "--%s: at most %d addresses", o->name,
+                                    SM_MAX_LISTEN);
+                c->listen[c->n_listen++] = v;
+                return 0;
+        case O_PATH:
+                if (v[0] != '/' || strlen(v) > 128 || strpbrk(v, " ?#") || strcmp(v, "/") == 0 ||
+                    strncmp(v, "/api/", 5) == 0 || strcmp(v, "/healthz") == 0 ||
+                    strcmp(v, "/readyz") == 0)
+                        return fail(err, errlen,
+                                    "--%s: '%s' must be an absolute path of at most 128 "
+                                    "characters, not /, /api/..., /healthz or /readyz",
+                                    o->name, v);
+                c->telemetry_path = v;
+                return 0;
+        case O_INCLUDE:
+                c->device_include = v;
+                return check_regex(v, o->name, err, errlen);
+        case O_EXCLUDE:
+                c->device_exclude = v;
+                return check_regex(v, o->name, err, errlen);
+        case O_DEVICE:
+                if (v[0] != '/' || strlen(v) >= 256)
+                        return fail(err, errlen, "--%s: '%s' is not an absolute device path",
+                                    o->name, v);
+                if (c->n_devices == SM_MAX_DEVICES)
+                        return fail(err, errlen, "--%s: at most %d devices", o->name,
+                                    SM_MAX_DEVICES);
+                c->devices[c->n_devices++] = v;
+                return 0;
+        case O_REPLAY:
+                if (v[0] == '\0' || strlen(v) >= 200)
+                        return fail(err, errlen, "--%s: needs a directory path", o->name);
+                c->replay_dir = v;
+                return 0;
+        case O_FEATURES_FILE:
+                if (v[0] != '/' || strlen(v) >= 4000)
+                        return fail(err, errlen, "--%s: '%s' is not an absolute path", o->name, v);
+                c->features_file = v;
+                return 0;
+        case O_LOG_LEVEL:
+                if (sm_log_parse_level(v, &c->log_level) < 0)
+                        return fail(err, errlen,
+                                    "--%s: '%s' is not one of error, warn, info, debug", o->name,
+                                    v);
+                return 0;
+        default:
+                return fail(err, errlen, "--%s: internal error", o->name);
+        }
+}
+
+static int set_duration(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
+                        size_t errlen)
+{
+        static const struct {
+                int id;
+                uint64_t min_ms, max_ms;
+        } limits[] = {
+                {O_WEB_TIMEOUT, 1000, 3600000},
+                {O_INTERVAL, 100, 86400000},
+                {O_TIMEOUT, 100, 600000},
+                {O_RESCAN, 1000, 86400000},
+                {O_FEATURES_EXPIRY, 60000, 604800000},
+        };
+
+        uint64_t ms;
+
+        if (sm_parse_duration_ms(v, &ms) < 0)
+                return fail(err, errlen, "--%s: '%s' is not a duration (e.g. 500ms, 30s, 5m, 1h)",
+                            o->name, v);
+        for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+                if (limits[i].id != id)
+                        continue;
+                if (ms < limits[i].min_ms || ms > limits[i].max_ms)
+                        return fail(err, errlen, "--%s: %s is out of range (%llums..%llums)",
+                                    o->name, v, (unsigned long long)limits[i].min_ms,
+                                    (unsigned long long)limits[i].max_ms);
+        }
+        switch (id) {
+        case O_WEB_TIMEOUT:
+                c->http_timeout_s = (unsigned)((ms + 999) / 1000);
+                break;
+        case O_INTERVAL:
+                c->interval_ms = ms;
+                break;
+        case O_TIMEOUT:
+                c->timeout_ms = ms;
+                break;
+        case O_RESCAN:
+                c->rescan_ms = ms;
+                break;
+        case O_FEATURES_EXPIRY:
+                c->features_expiry_s = ms / 1000;
+                break;
+        default:
+                return fail(err, errlen, "--%s: internal error", o->name);
+        }
+        return 0;
+}
+
+static int set_uint(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
+                    size_t errlen)
+{
+        uint64_t n;
+        uint64_t max = id == O_PARALLEL ? 64 : 4096;
+
+        if (sm_parse_u64(v, 1, max, &n) < 0)
+                return fail(err, errlen, "--%s: '%s' is not a number from 1 to %llu", o->name, v,
+                            (unsigned long long)max);
+        if (id == O_PARALLEL)
+                c->parallel = (unsigned)n;
+        else if (id == O_MAX_CONNS)
+                c->http_max_conns = (unsigned)n;
+        else
+                c->http_max_per_ip = (unsigned)n;
+        return 0;
+}
+
+static int set_flag(struct sm_config *c, int id)
+{
+        switch (id) {
+        case O_INCLUDE_HDD:
+                c->include_hdd = true;
+                break;
+        case O_UDEV_MONITOR:
+                c->udev_monitor = true;
+                break;
+        case O_NO_UDEV_MONITOR:
+                c->udev_monitor = false;
+                break;
+        case O_NO_DROP:
+                c->keep_privileges = true;
+                break;
+        case O_HELP:
+                c->mode = SM_MODE_HELP;
+                break;
+        case O_VERSION:
+                c->mode = SM_MODE_VERSION;
+                break;
+        default:
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_mode(const char *word, struct sm_config *c)
+{
+        if (strcmp(word, "serve") == 0)
+                c->mode = SM_MODE_SERVE;
+        else if (strcmp(word, "check") == 0)
+                c->mode = SM_MODE_CHECK;
+        else if (strcmp(word, "features") == 0)
+                c->mode = SM_MODE_FEATURES;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *err, size_t errlen)
+{
+        struct sm_config c;
+        int i = 1;
+
+        set_defaults(&c);
+        if (argc > 1 && argv[1][0] != '-') {
+                if (parse_mode(argv[1], &c) < 0)
+                        return fail(err, errlen, "unknown mode '%s' (serve, check or features)",
+                                    argv[1]);
+                i = 2;
+        }
+        for (; i < argc; i++) {
+                const char *arg = argv[i], *name, *eq, *val = NULL;
+                const struct opt *o;
+                enum sm_mode mode = c.mode;
+                int r;
+
+                if (strcmp(arg, "-h") == 0)
+                        arg = "--help";
+                if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+                        return fail(err, errlen, "unexpected argument '%s' (see --help)", arg);
+                name = arg + 2;
+                eq = strchr(name, '=');
+                o = find_opt(name, eq ? (size_t)(eq - name) : strlen(name));
+                if (!o)
+                        return fail(err, errlen, "unknown option '%.*s' (see --help)",
+                                    (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+                if (o->kind == OPT_FLAG) {
+                        if (eq)
+                                return fail(err, errlen, "--%s takes no value", o->name);
+                        r = set_flag(&c, o->id);
+                        if (r < 0)
+                                return fail(err, errlen, "--%s: internal error", o->name);
+                        if (c.mode == SM_MODE_HELP || c.mode == SM_MODE_VERSION)
+                                break;
+                        c.mode = mode;
+                        continue;
+                }
+                if (eq)
+                        val = eq + 1;
+                else if (i + 1 < argc)
+                        val = argv[++i];
+                else
+                        return fail(err, errlen, "--%s needs a value", o->name);
+                if (o->kind == OPT_STRING)
+                        r = set_string(&c, o->id, val, o, err, errlen);
+                else if (o->kind == OPT_DURATION)
+                        r = set_duration(&c, o->id, val, o, err, errlen);
+                else
+                        r = set_uint(&c, o->id, val, o, err, errlen);
+                if (r < 0)
+                        return r;
+        }
+        if (c.n_listen == 0)
+                c.listen[c.n_listen++] = DEFAULT_LISTEN;
+        if (c.replay_dir && c.n_devices > 0)
+                return fail(err, errlen, "--replay and --device cannot be combined");
+        if (c.timeout_ms > c.interval_ms && c.mode == SM_MODE_SERVE)
+                c.timeout_ms = c.interval_ms;
+        *ret = c;
+        return 0;
+}

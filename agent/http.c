@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "util.h"
+
+#define API_DEVICES "/api/v1/devices"
+
+#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
+#define CT_JSON "application/json"
+#define CT_HTML "text/html; charset=utf-8"
+
+/* Responses that never change, created once and queued any number of times. */
+struct fixed {
+        struct MHD_Response *not_found;
+        struct MHD_Response *no_device;
+        struct MHD_Response *bad_method;
+        struct MHD_Response *not_ready;
+        struct MHD_Response *ok;
+};
+
+struct sm_http {
+        struct sm_store *store;
+        const char *telemetry_path;
+        struct fixed fixed;
+        size_t n;
+        struct MHD_Daemon *daemons[SM_MAX_LISTEN];
+        unsigned ports[SM_MAX_LISTEN];
+};
+
+/* ===== fixed responses ===== */
+
+static struct MHD_Response *fixed_response(const char *body, const char *ctype)
+{
+        struct MHD_Response *r;
+
+        r = MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+                                            MHD_RESPMEM_PERSISTENT);
+        if (!r)
+                return NULL;
+        if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES) {
+                MHD_destroy_response(r);
+                return NULL;
+        }
+        return r;
+}
+
+static void fixed_free(struct fixed *f)
+{
+        struct MHD_Response **all[] = {&f->not_found, &f->no_device, &f->bad_method, &f->not_ready,
+                                       &f->ok};
+
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+                if (*all[i])
+                        MHD_destroy_response(*all[i]);
+                *all[i] = NULL;
+        }
+}
+
+static int fixed_init(struct fixed *f)
+{
+        f->not_found = fixed_response("404 not found\n", CT_TEXT);
+        f->no_device = fixed_response("{\"error\":\"no such device\"}\n", CT_JSON);
+        f->bad_method = fixed_response("405 method not allowed (GET, HEAD)\n", CT_TEXT);
+        f->not_ready = fixed_response("not ready: first collection still running\n", CT_TEXT);
+        f->ok = fixed_response("ok\n", CT_TEXT);
+        if (!f->not_found || !f->no_device || !f->bad_method || !f->not_ready || !f->ok ||
+            MHD_add_response_header(f->bad_method, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
+                fixed_free(f);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* ===== snapshot-backed responses ===== */
+
+static void release_snapshot(void *cls)
+{
+        sm_snapshot_unref(cls);
+}
+
+bool sm_http_accepts_gzip(const char *ae)
+{
+        const char *p = ae;
+
+        while (p && *p) {
+                size_t len;
+                const char *q, *end = strchr(p, ',');
+
+                p += strspn(p, " \t");
+                len = end ? (size_t)(end - p) : strlen(p);
+                if ((len >= 4 && strncasecmp(p, "gzip", 4) == 0 && strchr(" \t;,", p[4])) ||
+                    (len >= 1 && p[0] == '*' && strchr(" \t;,", p[1]))) {
+                        /* A q-value of 0 (0, 0.0, 0.00, 0.000) refuses the coding. */
+                        q = memchr(p, ';', len);
+                        if (!q)
+                                return true;
+                        q++;
+                        q += strspn(q, " \t");
+                        if (strncasecmp(q, "q=", 2) != 0)
+                                return true;
+                        q += 2;
+                        if (q[0] != '0')
+                                return true;
+                        for (q++; *q == '.' || *q == '0'; q++)
+                                ;
+                        if (*q >= '1' && *q <= '9')
+                                return true;
+                        return false;
+                }
+                p = end ? end + 1 : NULL;
+        }
+        return false;
+}
+
+/* Queue body (or its gzip) of snapshot s; the response holds its own reference. */
+static enum MHD_Result queue_body(struct MHD_Connection *c, struct sm_snapshot *s,
+                                  const struct sm_body *b, const char *ctype)
+{
+        const char *ae =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        bool gz = b->gz && ae && sm_http_accepts_gzip(ae);
+        struct MHD_Response *r;
+        enum MHD_Result ret;
+
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+                gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_snapshot,
+                sm_snapshot_ref(s));
+        if (!r) {
+                sm_snapshot_unref(s);
+                return MHD_NO;
+        }
+        if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
+            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") != MHD_YES ||
+            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, s->etag) != MHD_YES ||
+            (gz &&
+             MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)) {
+                MHD_destroy_response(r);
+                return MHD_NO;
+        }
+        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+/* ===== routing ===== */
+
+static enum MHD_Result route(struct sm_http *h, struct MHD_Connection *c, const char *url)
+{
+        struct sm_snapshot *s;
+        enum MHD_Result ret;
+
+        if (strcmp(url, "/healthz") == 0)
+                return MHD_queue_response(c, MHD_HTTP_OK, h->fixed.ok);
+        s = sm_store_acquire(h->store);
+        if (!s)
+                return MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, h->fixed.not_ready);
+
+        if (strcmp(url, "/readyz") == 0)
+                ret = s->ready ? MHD_queue_response(c, MHD_HTTP_OK, h->fixed.ok)
+                               : MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                                    h->fixed.not_ready);
+        else if (strcmp(url, h->telemetry_path) == 0)
+                ret = queue_body(c, s, &s->metrics, CT_PROM);
+        else if (strcmp(url, API_DEVICES) == 0 || strcmp(url, API_DEVICES "/") == 0)
+                ret = queue_body(c, s, &s->devices_json, CT_JSON);
+        else if (strncmp(url, API_DEVICES "/", strlen(API_DEVICES "/")) == 0) {
+                long i = sm_snapshot_find(s, url + strlen(API_DEVICES "/"));
+
+                ret = i < 0 ? MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->fixed.no_device)
+                            : queue_body(c, s, &s->device_json[i], CT_JSON);
+        } else if (strcmp(url, "/") == 0)
+                ret = queue_body(c, s, &s->landing, CT_HTML);
+        else
+                ret = MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->fixed.not_found);
+        sm_snapshot_unref(s);
+        return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **req_cls)
+{
+        static int seen;
+        struct sm_http *h = cls;
+
+        (void)version;
+        (void)upload_data;
+        /* Answer on the second call: answering on the first makes MHD close keep-alive. */
+        if (!*req_cls) {
+                *req_cls = &seen;
+                return MHD_YES;
+        }
+        if (*upload_data_size) {
+                *upload_data_size = 0; /* no route takes a body: discard it */
+                return MHD_YES;
+        }
+        if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+                return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->fixed.bad_method);
+        return route(h, c, url);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+        char msg[512];
+
+        (void)cls;
+        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg[strcspn(msg, "\n")] = '\0';
+        sm_log_debug("http: %s", msg);
+}
+
+/* ===== listeners ===== */
+
+struct listen_addr {
+        struct sockaddr_storage ss;
+        bool dual_stack;
+};
+
+static int parse_listen(const char *spec, struct listen_addr *ret, char *err, size_t errlen)
+{
+        const char *colon = strrchr(spec, ':');
+        char host[256];
+        size_t hlen = (size_t)(colon - spec);
+        uint64_t port;
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        struct addrinfo *ai = NULL;
+        int r;
+
+        if (!colon || hlen >= sizeof(host) || sm_parse_u64(colon + 1, 0, 65535, &port) < 0) {
+                snprintf(err, errlen, "invalid listen address '%s'", spec);
+                return -EINVAL;
+        }
+        memcpy(host, spec, hlen);
+        host[hlen] = '\0';
+        memset(ret, 0, sizeof(*ret));
+        if (hlen == 0) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ret->ss;
+
+                s6->sin6_family = AF_INET6;
+                s6->sin6_addr = in6addr_any;
+                s6->sin6_port = htons((uint16_t)port);
+                ret->dual_stack = true;
+                return 0;
+        }
+        if (host[0] == '[' && hlen >= 2 && host[hlen - 1] == ']') {
+                memmove(host, host + 1, hlen - 2);
+                host[hlen - 2] = '\0';
+        }
+        r = getaddrinfo(host, colon + 1, &hints, &ai);
+        if (r != 0 || !ai) {
+                snprintf(err, errlen, "cannot resolve listen address '%s': %s", spec,
+                         gai_strerror(r));
+                if (ai)
+                        freeaddrinfo(ai);
+                return -EINVAL;
+        }
+        memcpy(&ret->ss, ai->ai_addr, ai->ai_addrlen);
+        freeaddrinfo(ai);
+        return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct sm_http *h, const struct sm_config *cfg,
+                                       const struct listen_addr *la)
+{
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+        if (la->ss.ss_family == AF_INET6)
+                flags |= la->dual_stack ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+        return MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
+                                (const struct sockaddr *)&la->ss, MHD_OPTION_CONNECTION_TIMEOUT,
+                                (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                                (unsigned)cfg->http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                (unsigned)cfg->http_max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                (size_t)32768, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                MHD_OPTION_END);
+}
+
+static int start_one(struct sm_http *h, const struct sm_config *cfg, const char *spec, char *err,
+                     size_t errlen)
+{
+        struct listen_addr la;
+        struct MHD_Daemon *d;
+        const union MHD_DaemonInfo *info;
+        int r = parse_listen(spec, &la, err, errlen);
+
+        if (r < 0)
+                return r;
+        d = start_daemon(h, cfg, &la);
+        if (!d && la.dual_stack) {
+                /* No IPv6 on this host: fall back to IPv4 any. */
+                struct sockaddr_in *s4 = (struct sockaddr_in *)&la.ss;
+                in_port_t port = ((struct sockaddr_in6 *)&la.ss)->sin6_port;
+
+                memset(&la, 0, sizeof(la));
+                s4->sin_family = AF_INET;
+                s4->sin_addr.s_addr = htonl(INADDR_ANY);
+                s4->sin_port = port;
+                d = start_daemon(h, cfg, &la);
+        }
+        if (!d) {
+                snprintf(err, errlen, "cannot listen on '%s' (address in use or not local?)", spec);
+                return -EADDRNOTAVAIL;
+        }
+        info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        h->ports[h->n] = info ? info->port : 0;
+        h->daemons[h->n++] = d;
+        sm_log_info("listening on %s (port %u)", spec, h->ports[h->n - 1]);
+        return 0;
+}
+
+int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm_http **ret,
+                  char *err, size_t errlen)
+{
+        struct sm_http *h = calloc(1, sizeof(*h));
+        int r;
+
+        if (!h)
+                return -ENOMEM;
+        h->store = store;
+        h->telemetry_path = cfg->telemetry_path;
+        r = fixed_init(&h->fixed);
+        if (r < 0) {
+                snprintf(err, errlen, "out of memory");
+                free(h);
+                return r;
+        }
+        for (size_t i = 0; i < cfg->n_listen; i++) {
+                r = start_one(h, cfg, cfg->listen[i], err, errlen);
+                if (r < 0) {
+                        sm_http_stop(h);
+                        return r;
+                }
+        }
+        *ret = h;
+        return 0;
+}
+
+struct sm_http *sm_http_stop(struct sm_http *h)
+{
+        if (!h)
+                return NULL;
+        for (size_t i = 0; i < h->n; i++)
+                (void)MHD_quiesce_daemon(h->daemons[i]);
+        for (size_t i = 0; i < h->n; i++)
+                MHD_stop_daemon(h->daemons[i]);
+        fixed_free(&h->fixed);
+        free(h);
+        return NULL;
+}
+
+unsigned sm_http_port(const struct sm_http *h, size_t i)
+{
+        return i < h->n ? h->ports[i] : 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http.h - the HTTP server (libmicrohttpd, one internal epoll thread per
+ * listen address). Handlers only take a reference to the current snapshot
+ * and hand out its pre-rendered bytes: no disk I/O, no rendering, nothing
+ * allocated in proportion to the number of devices.
+ *
+ * Routes: GET|HEAD <telemetry path>, /api/v1/devices, /api/v1/devices/{name|serial},
+ * /healthz, /readyz, /. Other paths 404, other methods 405.
+ */
+#ifndef SM_HTTP_H
+#define SM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "snapshot.h"
+
+struct sm_http;
+
+/* Bind every listen address and start serving; -errno with a message in err. */
+int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm_http **ret,
+                  char *err, size_t errlen);
+/* Stop accepting, finish and free. */
+struct sm_http *sm_http_stop(struct sm_http *h);
+/* The port listener i is bound to (useful with port 0). */
+unsigned sm_http_port(const struct sm_http *h, size_t i);
+
+/* Does an Accept-Encoding header value accept gzip (q > 0)? */
+bool sm_http_accepts_gzip(const char *accept_encoding);
+
+#endif

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - wires the modules together in dependency order and tears them
+ * down in reverse: config, log, store, poller (discovery), privilege drop,
+ * HTTP, collector thread; then waits for signals and pings systemd.
+ */
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/config.h"
+#include "agent/http.h"
+#include "agent/log.h"
+#include "agent/oneshot.h"
+#include "agent/poller.h"
+#include "agent/privs.h"
+#include "agent/snapshot.h"
+#include "agent/util.h"
+#include "sm-config.h"
+
+#if SM_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#else
+static int sd_notify(int unset, const char *state)
+{
+        (void)unset;
+        (void)state;
+        return 0;
+}
+
+static int sd_watchdog_enabled(int unset, uint64_t *usec)
+{
+        (void)unset;
+        (void)usec;
+        return 0;
+}
+#endif
+
+struct daemon_state {
+        const struct sm_config *cfg;
+        struct sm_store *store;
+        struct sm_poller *poller;
+        struct sm_http *http;
+        int sigfd;
+};
+
+static int setup_signals(void)
+{
+        sigset_t set;
+
+        signal(SIGPIPE, SIG_IGN);
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGUSR1);
+        sigaddset(&set, SIGHUP);
+        /* Blocked here, so every thread created later inherits the mask. */
+        if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+                return -EINVAL;
+        return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void report_privileges(const struct sm_config *cfg, const struct sm_privs_report *pr)
+{
+        if (cfg->replay_dir)
+                return;
+        if (!pr->rawio)
+                sm_log_warn("no CAP_SYS_RAWIO: ATA/SATA SMART cannot be read (grant "
+                            "CAP_SYS_RAWIO, e.g. AmbientCapabilities= or securityContext)");
+        if (!pr->admin)
+                sm_log_warn("no CAP_SYS_ADMIN: the NVMe health log cannot be read (grant "
+                            "CAP_SYS_ADMIN)");
+}
+
+static int start(struct daemon_state *d, char *err, size_t errlen)
+{
+        struct sm_privs_report pr;
+        int r;
+
+        d->store = sm_store_new();
+        if (!d->store)
+                return -ENOMEM;
+        r = sm_poller_new(d->cfg, d->store, &d->poller, err, errlen);
+        if (r < 0)
+                return r;
+        if (d->cfg->keep_privileges) {
+                sm_privs_current(&pr);
+        } else {
+                r = sm_privs_drop(!d->cfg->replay_dir, &pr, err, errlen);
+                if (r < 0)
+                        return r;
+        }
+        report_privileges(d->cfg, &pr);
+        r = sm_http_start(d->cfg, d->store, &d->http, err, errlen);
+        if (r < 0)
+                return r;
+        r = sm_poller_start(d->poller);
+        if (r < 0)
+                snprintf(err, errlen, "cannot start the collector thread: %s", strerror(-r));
+        return r;
+}
+
+static void stop(struct daemon_state *d)
+{
+        d->http = sm_http_stop(d->http);
+        d->poller = sm_poller_free(d->poller);
+        d->store = sm_store_free(d->store);
+        if (d->sigfd >= 0)
+                close(d->sigfd);
+}
+
+/* Returns false on SIGTERM/SIGINT. */
+static bool handle_signals(struct daemon_state *d)
+{
+        struct signalfd_siginfo si;
+
+        while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                switch (si.ssi_signo) {
+                case SIGUSR1:
+                        sm_log_info("SIGUSR1: collecting now");
+                        sm_poller_trigger(d->poller);
+                        break;
+                case SIGHUP:
+                        sm_log_info("SIGHUP: nothing to reload; collecting now");
+                        sm_poller_trigger(d->poller);
+                        break;
+                default:
+                        sm_log_info("signal %u: stopping", si.ssi_signo);
+                        return false;
+                }
+        }
+        return true;
+}
+
+static bool is_ready(struct sm_store *st)
+{
+        struct sm_snapshot *s = sm_store_acquire(st);
+        bool ready = s && s->ready;
+
+        sm_snapshot_unref(s);
+        return ready;
+}
+
+static void run(struct daemon_state *d)
+{
+        uint64_t wd_usec = 0, last_ping = 0;
+        bool notified = false, watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+
+        for (;;) {
+                struct pollfd pfd = {.fd = d->sigfd, .events = POLLIN};
+                uint64_t now;
+
+                (void)poll(&pfd, 1, 500);
+                if ((pfd.revents & POLLIN) && !handle_signals(d))
+                        return;
+                if (!notified && is_ready(d->store)) {
+                        sd_notify(0, "READY=1\nSTATUS=serving");
+                        notified = true;
+                }
+                now = sm_now_mono_ms();
+                /* Ping only while the collector loop is turning (it turns at least every 5 s). */
+                if (watchdog && now - last_ping >= wd_usec / 2000 &&
+                    now - sm_poller_heartbeat(d->poller) < wd_usec / 1000) {
+                        sd_notify(0, "WATCHDOG=1");
+                        last_ping = now;
+                }
+        }
+}
+
+static int serve(const struct sm_config *cfg)
+{
+        struct daemon_state d = {.cfg = cfg, .sigfd = -1};
+        char err[512] = "";
+        int r;
+
+        d.sigfd = setup_signals();
+        if (d.sigfd < 0) {
+                sm_log_err("cannot set up signal handling");
+                return 1;
+        }
+        r = start(&d, err, sizeof(err));
+        if (r < 0) {
+                sm_log_err("%s", err[0] ? err : strerror(-r));
+                stop(&d);
+                return 1;
+        }
+        sm_log_info("ssd-monitor %s started (%s)", SM_VERSION,
+                    cfg->replay_dir ? "replaying captures" : "live devices");
+        run(&d);
+        sd_notify(0, "STOPPING=1");
+        stop(&d);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct sm_config cfg;
+        char err[512] = "";
+
+        if (sm_config_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
+                fprintf(stderr, "ssd-monitor: %s\n", err);
+                return 2;
+        }
+        sm_log_set_level(cfg.log_level);
+        switch (cfg.mode) {
+        case SM_MODE_HELP:
+                fputs(sm_config_usage(), stdout);
+                return 0;
+        case SM_MODE_VERSION:
+                printf("ssd-monitor %s\n", SM_VERSION);
+                return 0;
+        case SM_MODE_CHECK:
+                return sm_oneshot_check(&cfg);
+        case SM_MODE_FEATURES:
+                return sm_oneshot_features(&cfg);
+        case SM_MODE_SERVE:
+                break;
+        }
+        return serve(&cfg);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+#include "replay.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/util.h"
+
+#define MAX_REPLAY_DEVICES 4096
+
+static const char nvme_suffix[] = ".smart-log";
+static const char idctrl_suffix[] = ".id-ctrl";
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+        size_t ls = strlen(s), lx = strlen(suffix);
+
+        return ls > lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+/* An ATA blob starts with one of libatasmart's record tags. */
+static bool is_ata_blob(int dirfd, const char *name)
+{
+        static const char *const tags[] = {"IDFY", "SMST", "SMDT", "SMTH"};
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char head[4];
+
+        if (fd < 0 || read(fd, head, sizeof(head)) != (ssize_t)sizeof(head))
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
+                if (memcmp(head, tags[i], 4) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_device_id *id)
+{
+        struct stat st;
+
+        memset(id, 0, sizeof(*id));
+        id->replay = true;
+        id->cls = SM_CLASS_SSD;
+        sm_strlcpy(id->bus, "replay", sizeof(id->bus));
+        if (snprintf(id->devnode, sizeof(id->devnode), "%s/%s", dir, file) >=
+            (int)sizeof(id->devnode))
+                return -ENAMETOOLONG;
+
+        if (has_suffix(file, nvme_suffix)) {
+                size_t stem = strlen(file) - strlen(nvme_suffix);
+
+                if (stem >= sizeof(id->name))
+                        return -ENAMETOOLONG;
+                memcpy(id->name, file, stem);
+                id->name[stem] = '\0';
+                id->proto = SM_PROTO_NVME;
+                if (snprintf(id->aux, sizeof(id->aux), "%s/%s%s", dir, id->name, idctrl_suffix) >=
+                    (int)sizeof(id->aux))
+                        return -ENAMETOOLONG;
+                if (fstatat(dirfd, id->aux + strlen(dir) + 1, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                        id->aux[0] = '\0';
+                return 0;
+        }
+        if (!sm_strlcpy(id->name, file, sizeof(id->name)))
+                return -ENAMETOOLONG;
+        id->proto = SM_PROTO_ATA;
+        /* Class follows the capture's IDENTIFY rotation rate once it has been read. */
+        return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+        return strcmp(((const struct sm_device_id *)a)->name,
+                      ((const struct sm_device_id *)b)->name);
+}
+
+static void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+
+int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, char *err,
+                   size_t errlen)
+{
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_free_ struct sm_device_id *ids = NULL;
+        size_t n = 0;
+        struct dirent *de;
+
+        if (!d) {
+                int r = -errno;
+
+                snprintf(err, errlen, "cannot open replay directory '%s': %s", dir, strerror(-r));
+                return r;
+        }
+        while ((de = readdir(d)) != NULL) {
+                struct sm_device_id id;
+                struct stat st;
+                int r;
+
+                if (de->d_name[0] == '.' || has_suffix(de->d_name, idctrl_suffix))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                if (!has_suffix(de->d_name, nvme_suffix) && !is_ata_blob(dirfd(d), de->d_name))
+                        continue;
+                r = fill_entry(dir, dirfd(d), de->d_name, &id);
+                if (r < 0) {
+                        snprintf(err, errlen, "replay capture '%s/%s': name too long", dir,
+                                 de->d_name);
+                        return r;
+                }
+                if (n == MAX_REPLAY_DEVICES) {
+                        snprintf(err, errlen, "replay directory '%s' has more than %d captures",
+                                 dir, MAX_REPLAY_DEVICES);
+                        return -E2BIG;
+                }
+                if (n % 64 == 0) {
+                        struct sm_device_id *p = realloc(ids, (n + 64) * sizeof(*ids));
+
+                        if (!p)
+                                return -ENOMEM;
+                        ids = p;
+                }
+                ids[n++] = id;
+        }
+        if (n > 0)
+                qsort(ids, n, sizeof(*ids), cmp_id);
+        *ret = TAKE_PTR(ids);
+        *ret_n = n;
+        return 0;
+}
