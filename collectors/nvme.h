@@ -1,10 +1,97 @@
 /* SPDX-License-Identifier: MIT */
-/* nvme.h - NVMe SMART/Health log and Identify Controller through libnvme. */
+/*
+ * nvme.h - NVMe SMART/Health log and Identify Controller through libnvme.
+ *
+ * The SMART / Health Information log page (log id 02h, 512 bytes) is decoded by
+ * ONE table, sm_nvme_fields[]: each row names a field (offset, width, unit, JSON
+ * key, Prometheus family, help). The sm_health fill, the Prometheus renderer and
+ * the JSON renderer all go through sm_nvme_field_decode(), so a field cannot be
+ * decoded twice in two ways.
+ */
 #ifndef SM_NVME_H
 #define SM_NVME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "collector.h"
 
 extern const struct sm_collector sm_nvme_collector;
+
+/* The log's 128-bit little-endian counters. */
+__extension__ typedef unsigned __int128 sm_u128;
+
+/* libnvme's default admin timeout is the kernel's 60 s; ours when opts give none. */
+#define SM_NVME_DEFAULT_TIMEOUT_MS 5000u
+
+enum sm_nvme_unit {
+        SM_NVME_UNIT_FLAG,    /* one bit of a bitmap (bit column): 0 or 1 */
+        SM_NVME_UNIT_COUNT,   /* a plain number (or a whole bitmap) */
+        SM_NVME_UNIT_KELVIN,  /* temperature in kelvin, 0 = not reported; base unit °C = K - 273 */
+        SM_NVME_UNIT_PERCENT, /* base unit: ratio = percent / 100 (may exceed 1) */
+        SM_NVME_UNIT_DATA_UNITS, /* 1000 x 512-byte units; base unit: bytes (x 512000) */
+        SM_NVME_UNIT_MINUTES,    /* base unit: seconds (x 60) */
+        SM_NVME_UNIT_HOURS,      /* base unit: seconds (x 3600) */
+        SM_NVME_UNIT_SECONDS,
+};
+
+/* Rows the lead's generic renderers export from struct sm_health (not rendered here). */
+enum sm_nvme_generic {
+        SM_NVME_GEN_NONE = 0,
+        SM_NVME_GEN_HEALTHY,      /* critical warning byte: healthy = (byte == 0) */
+        SM_NVME_GEN_TEMPERATURE,  /* composite temperature -> temperature_c */
+        SM_NVME_GEN_SENSOR,       /* temperature sensor `index` -> sensor_temps_c[index] */
+        SM_NVME_GEN_POWER_ON,     /* -> power_on_seconds */
+        SM_NVME_GEN_POWER_CYCLES, /* -> power_cycles */
+};
+
+struct sm_nvme_field {
+        const char *key; /* JSON key of the value as stored; nvme-cli's JSON name */
+        uint16_t offset; /* byte offset in the 512-byte page */
+        uint8_t width;   /* bytes, little-endian: 1, 2, 4 or 16 */
+        uint8_t bit;     /* SM_NVME_UNIT_FLAG: the bit within the byte at offset */
+        enum sm_nvme_unit unit;
+        const char *si_key; /* JSON key of the value in base units; NULL if unconverted */
+        const char *metric; /* Prometheus family rendered here; NULL: JSON only or generic */
+        const char *type;   /* "gauge" or "counter" */
+        const char *label, *label_value; /* one extra label of the sample, or NULL */
+        const char *help;                /* field description (HELP of its family's first row) */
+        enum sm_nvme_generic generic;
+        uint8_t index; /* SM_NVME_GEN_SENSOR: 0..7 */
+};
+
+extern const struct sm_nvme_field sm_nvme_fields[];
+extern const size_t sm_nvme_n_fields;
+
+struct sm_nvme_value {
+        bool present;     /* false: not reported (a temperature of 0 K) */
+        sm_u128 raw;      /* the field as stored (a flag: 0 or 1) */
+        double value;     /* in base units: °C, ratio, bytes, seconds, count */
+        char raw_dec[48]; /* raw as an exact decimal */
+        char exact[48];   /* value as an exact decimal; "" when not integral (ratios) */
+};
+
+/* Decode one field of a 512-byte SMART/Health log page. */
+void sm_nvme_field_decode(const struct sm_nvme_field *f, const uint8_t *log,
+                          struct sm_nvme_value *ret);
+
+/* The table row with this JSON key, or NULL. */
+const struct sm_nvme_field *sm_nvme_field_by_key(const char *key);
+
+/*
+ * Fill the generic parts of h (healthy, temperature, sensors, power-on, power
+ * cycles, rotation rate 0) and h->nvme.smart_log from a log page, through the table.
+ */
+void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h);
+
+/*
+ * Fill identity, wctemp/cctemp, capacity and have_id from 4096 bytes of Identify
+ * Controller data (mn/sn/fr are space padded, not NUL-terminated there).
+ */
+void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h);
+
+/* v * mult as an exact decimal (v < 2^128, mult < 2^32) into buf (>= 48 bytes). */
+void sm_nvme_u128_format(sm_u128 v, uint32_t mult, char *buf, size_t n);
 
 #endif
