@@ -1,2 +1,122 @@
 /* SPDX-License-Identifier: MIT */
 #include "classify.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <string.h>
+
+static bool eq(const char *a, const char *b)
+{
+        return a && b && strcmp(a, b) == 0;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+        return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* "prefix" followed by at least one digit (and only digits), e.g. loop0, md127. */
+static bool prefix_num(const char *s, const char *prefix)
+{
+        size_t n = strlen(prefix);
+
+        if (!has_prefix(s, prefix) || !isdigit((unsigned char)s[n]))
+                return false;
+        for (s += n; *s; s++)
+                if (!isdigit((unsigned char)*s))
+                        return false;
+        return true;
+}
+
+/* nvme<digits>n<digits>; with_path: nvme<digits>c<digits>n<digits> (a hidden multipath path). */
+static bool nvme_name(const char *s, bool with_path)
+{
+        if (!has_prefix(s, "nvme"))
+                return false;
+        s += 4;
+        if (!isdigit((unsigned char)*s))
+                return false;
+        while (isdigit((unsigned char)*s))
+                s++;
+        if (with_path) {
+                if (*s++ != 'c' || !isdigit((unsigned char)*s))
+                        return false;
+                while (isdigit((unsigned char)*s))
+                        s++;
+        }
+        if (*s++ != 'n' || !isdigit((unsigned char)*s))
+                return false;
+        while (isdigit((unsigned char)*s))
+                s++;
+        return *s == '\0';
+}
+
+static bool software_name(const char *s)
+{
+        static const char *const numbered[] = {"loop", "ram",   "zram", "md",  "nbd",
+                                               "drbd", "bcache", "rbd", "zd",  "pmem"};
+
+        if (has_prefix(s, "dm-") || has_prefix(s, "md_d"))
+                return true;
+        for (size_t i = 0; i < sizeof(numbered) / sizeof(numbered[0]); i++)
+                if (prefix_num(s, numbered[i]))
+                        return true;
+        return false;
+}
+
+/* vda..vdzz, xvda..: letters only after the prefix. */
+static bool lettered_name(const char *s, const char *prefix)
+{
+        size_t n = strlen(prefix);
+
+        if (!has_prefix(s, prefix) || !islower((unsigned char)s[n]))
+                return false;
+        for (s += n; *s; s++)
+                if (!islower((unsigned char)*s))
+                        return false;
+        return true;
+}
+
+static void set(struct sm_classification *r, enum sm_class cls, bool monitorable,
+                const char *reason)
+{
+        r->cls = cls;
+        r->monitorable = monitorable;
+        r->reason = reason;
+}
+
+void sm_classify(const struct sm_classify_facts *f, struct sm_classification *ret)
+{
+        const char *name = f->sysname ? f->sysname : "";
+
+        if (eq(f->devtype, "partition"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "partition");
+        if (nvme_name(name, true))
+                return set(ret, SM_CLASS_VIRTUAL, false, "hidden NVMe multipath path");
+        /* Before the /devices/virtual rule: native NVMe multipath heads live there. */
+        if (nvme_name(name, false) || eq(f->parent_subsystem, "nvme") || eq(f->bus, "nvme"))
+                return set(ret, SM_CLASS_SSD, true, "NVMe namespace");
+        if (software_name(name))
+                return set(ret, SM_CLASS_VIRTUAL, false, "software block device");
+        if (f->syspath && strstr(f->syspath, "/devices/virtual/"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "virtual device (no hardware parent)");
+        if (f->cdrom || f->scsi_type == 5 || f->scsi_type == 7 || prefix_num(name, "sr"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "optical drive");
+        if (prefix_num(name, "mmcblk") || eq(f->bus, "mmc"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "MMC/SD card without SMART");
+        if (eq(f->driver, "virtio_blk") || eq(f->parent_subsystem, "virtio") ||
+            eq(f->bus, "virtio") || lettered_name(name, "vd") || lettered_name(name, "xvd") ||
+            eq(f->parent_subsystem, "xen"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "paravirtual disk without SMART");
+        if (f->size_sectors == 0)
+                return set(ret, SM_CLASS_VIRTUAL, false, "no medium (size 0)");
+        if (f->rotation_rate_rpm == 0)
+                return set(ret, SM_CLASS_SSD, true, "ATA rotation rate: non-rotating");
+        if (f->rotation_rate_rpm > 0)
+                return set(ret, SM_CLASS_HDD, true, "ATA rotation rate: rotating");
+        if (f->rotational == 0)
+                return set(ret, SM_CLASS_SSD, true, "queue/rotational=0");
+        if (f->rotational == 1)
+                return set(ret, SM_CLASS_HDD, true, "queue/rotational=1");
+        return set(ret, SM_CLASS_HDD, true, "rotation unknown: assumed rotating");
+}

@@ -1,8 +1,54 @@
 /* SPDX-License-Identifier: MIT */
-/* classify.h - pure classification of a block device into ssd/hdd/virtual (see issue #4). */
+/*
+ * classify.h - pure classification of a block device into ssd/hdd/virtual
+ * (issue #4). Discovery reads the facts from udev/sysfs; this function only
+ * decides, so a table test covers every rule without a device.
+ *
+ * Rules, first match wins:
+ *   1. partitions, hidden NVMe multipath paths (nvmeXcYnZ)  -> not monitored
+ *   2. NVMe namespaces (nvmeXnY, or a parent in subsystem nvme) -> ssd
+ *   3. software devices: loop, ram, zram, dm-*, md*, nbd, drbd, bcache, ...,
+ *      or anything under /devices/virtual/            -> virtual, not monitored
+ *   4. optical drives (sr*, ID_CDROM, SCSI type 5/7)  -> virtual, not monitored
+ *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk) -> virtual
+ *   6. no medium (size 0)                              -> not monitored
+ *   7. ID_ATA_ROTATION_RATE_RPM: 0 -> ssd, >0 -> hdd (beats queue/rotational,
+ *      which the kernel sets to 1 for SSDs that leave IDENTIFY word 217 at 0)
+ *   8. queue/rotational: 0 -> ssd, 1 -> hdd; unknown -> hdd
+ * "monitored" here means "a physical drive with SMART to read"; whether HDDs
+ * are wanted is discovery's policy (--collector.include-hdd).
+ */
 #ifndef SM_CLASSIFY_H
 #define SM_CLASSIFY_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "device.h"
+
+/* Facts about one block device, as udev/sysfs give them. NULL / -1 mean unknown. */
+struct sm_classify_facts {
+        const char *sysname; /* kernel name: sda, nvme0n1, loop0 */
+        const char *devtype; /* "disk" or "partition" */
+        const char *syspath; /* /sys/devices/...; only "/devices/virtual/" matters */
+        const char *bus; /* ID_BUS, or what sysfs says: ata, scsi, usb, nvme, virtio */
+        const char *driver; /* driver of the nearest parent that has one: sd, virtio_blk, nvme */
+        const char *parent_subsystem; /* subsystem of the nearest parent: scsi, nvme, virtio */
+        int rotational; /* queue/rotational: 0, 1, or -1 */
+        int rotation_rate_rpm; /* ID_ATA_ROTATION_RATE_RPM: 0 = non-rotating, or -1 */
+        int scsi_type; /* device/type: 0 disk, 5 CD/DVD, 7 optical memory, or -1 */
+        bool cdrom; /* ID_CDROM=1 */
+        bool removable; /* removable=1; informational only (USB SSDs are removable) */
+        int64_t size_sectors; /* size (512-byte units), or -1 */
+};
+
+struct sm_classification {
+        enum sm_class cls;
+        bool monitorable; /* a physical drive that may have SMART (class ssd or hdd) */
+        const char *reason; /* static string, for logs and tests */
+};
+
+/* Decide; never fails, never touches the system. */
+void sm_classify(const struct sm_classify_facts *f, struct sm_classification *ret);
 
 #endif
