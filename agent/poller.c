@@ -231,7 +231,8 @@ static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
         }
         log_transition(&old, st);
         p->dirty = true;
-        if (j->priority)
+        /* A hotplug read, or a stuck drive that answered at last: news worth publishing now. */
+        if (j->priority || j->abandoned)
                 p->publish_now = true;
 }
 

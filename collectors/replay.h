@@ -9,6 +9,8 @@
  *   <stem>.id-ctrl    optional Identify Controller data, 4096 bytes (`nvme id-ctrl -b`)
  *                     -> NVMe device <stem>
  *
+ * A <stem>.smart-log may be a named pipe (a capture fed by a test harness; a
+ * pipe nobody writes to behaves like a drive that never answers).
  * Anything else (README files, hidden files, directories) is ignored.
  */
 #ifndef SM_REPLAY_H
