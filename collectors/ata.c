@@ -157,20 +157,25 @@ static uint64_t id_capacity(const uint8_t *id)
         return sectors * sector_size;
 }
 
-/* The same string clean-up libatasmart applies (byte swap, non-printables to
- * spaces, trim, squeeze runs of spaces), used to cross-check identify_of(). */
-static void id_string(const uint8_t *id, unsigned off, unsigned len, char *out)
+/*
+ * An IDENTIFY string (byte-swapped per ATA): non-printables become spaces and
+ * a NUL ends it, as in libatasmart; leading and trailing spaces are trimmed.
+ * squeeze=true also folds runs of inner spaces into one, which is what
+ * sk_disk_identify_parse() returns (used to cross-check identify_of()); the
+ * identity we export keeps inner spaces like smartctl ("WDC  WUH721816ALE6L4").
+ */
+static void id_string(const uint8_t *id, unsigned off, unsigned len, bool squeeze, char *out)
 {
         char tmp[48];
-        char *s = tmp, *d = out;
-        bool prev_space = false;
+        const char *s = tmp;
+        size_t n = 0;
+        unsigned pending = 0;
 
         for (unsigned i = 0; i < len; i += 2) {
                 tmp[i] = (char)id[off + i + 1];
                 tmp[i + 1] = (char)id[off + i];
         }
         tmp[len] = '\0';
-        /* A NUL byte ends the string, as in libatasmart; other non-printables become spaces. */
         for (unsigned i = 0; i < len && tmp[i]; i++) {
                 if ((unsigned char)tmp[i] < ' ' || (unsigned char)tmp[i] >= 127)
                         tmp[i] = ' ';
@@ -178,15 +183,15 @@ static void id_string(const uint8_t *id, unsigned off, unsigned len, char *out)
         s += strspn(s, " ");
         for (; *s; s++) {
                 if (*s == ' ') {
-                        prev_space = true;
+                        pending++;
                         continue;
                 }
-                if (prev_space && d != out)
-                        *d++ = ' ';
-                prev_space = false;
-                *d++ = *s;
+                for (unsigned k = squeeze && pending ? 1 : pending; k > 0; k--)
+                        out[n++] = ' ';
+                pending = 0;
+                out[n++] = *s;
         }
-        *d = '\0';
+        out[n] = '\0';
 }
 
 /*
@@ -213,9 +218,9 @@ static const uint8_t *identify_of(SkDisk *d, const SkIdentifyParsedData *ipd)
         const uint8_t *id = ((const struct sk_disk_head *)(const void *)d)->identify;
         char serial[48], firmware[48], model[48];
 
-        id_string(id, 20, 20, serial);
-        id_string(id, 46, 8, firmware);
-        id_string(id, 54, 40, model);
+        id_string(id, 20, 20, true, serial);
+        id_string(id, 46, 8, true, firmware);
+        id_string(id, 54, 40, true, model);
         if (model[0] == '\0' && serial[0] == '\0')
                 return NULL;
         if (strcmp(serial, ipd->serial) != 0 || strcmp(firmware, ipd->firmware) != 0 ||
@@ -359,6 +364,29 @@ static uint64_t raw48(const uint8_t raw[6])
         return v;
 }
 
+static bool name_is(const SkSmartAttributeParsedData *a, const char *name)
+{
+        return a->name && strcmp(a->name, name) == 0;
+}
+
+static bool name_has(const SkSmartAttributeParsedData *a, const char *part)
+{
+        return a->name && strstr(a->name, part) != NULL;
+}
+
+/* °C of a temperature attribute: raw byte 0 (smartctl's default for 190/194; upper bytes
+ * may hold min/max), or tenths of a degree in the low 16 bits when libatasmart's quirk
+ * table says so (smartctl's "temp10x"). Out-of-range values are rejected by the caller. */
+static uint8_t temperature_byte(const SkSmartAttributeParsedData *a)
+{
+        if (name_is(a, "temperature-centi-celsius")) {
+                unsigned t = (((unsigned)a->raw[0] | ((unsigned)a->raw[1] << 8)) + 5) / 10;
+
+                return t > 255 ? 0 : (uint8_t)t;
+        }
+        return a->raw[0];
+}
+
 static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userdata)
 {
         struct attr_ctx *c = userdata;
@@ -387,10 +415,15 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
         x->threshold_valid = a->threshold_valid;
         x->raw = raw;
 
-        /* First occurrence of an ID wins, like smartctl's attribute lookup. */
+        /*
+         * First occurrence of an ID wins, like smartctl's attribute lookup. libatasmart's
+         * per-model quirk table renames attributes whose meaning differs on a model
+         * ("attribute-197" on Fujitsu MHY2xxxBH 0085000B, "attribute-5" on MCCOE64GEMPP,
+         * "temperature-centi-celsius" for 194 on some Samsungs); a->name says which.
+         */
         switch (a->id) {
         case 5:
-                if (!c->have_5) {
+                if (!c->have_5 && name_is(a, "reallocated-sector-count")) {
                         c->have_5 = true;
                         c->raw5 = raw;
                 }
@@ -410,19 +443,19 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
                 }
                 break;
         case 190:
-                if (!c->have_190) {
+                if (!c->have_190 && name_has(a, "temperature")) {
                         c->have_190 = true;
-                        c->t190 = a->raw[0];
+                        c->t190 = temperature_byte(a);
                 }
                 break;
         case 194:
-                if (!c->have_194) {
+                if (!c->have_194 && name_has(a, "temperature")) {
                         c->have_194 = true;
-                        c->t194 = a->raw[0];
+                        c->t194 = temperature_byte(a);
                 }
                 break;
         case 197:
-                if (!c->have_197) {
+                if (!c->have_197 && name_is(a, "current-pending-sector")) {
                         c->have_197 = true;
                         c->raw197 = raw;
                 }
@@ -450,9 +483,10 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
                 seterr(err, errlen, "cannot parse IDENTIFY data: %s", strerror(e));
                 return -e;
         }
-        sm_strlcpy(h->ident.model, ipd->model, sizeof(h->ident.model));
-        sm_strlcpy(h->ident.serial, ipd->serial, sizeof(h->ident.serial));
-        sm_strlcpy(h->ident.firmware, ipd->firmware, sizeof(h->ident.firmware));
+        (void)ipd; /* parsed for its side checks; our copy keeps inner spaces */
+        id_string(id, 54, 40, false, h->ident.model);
+        id_string(id, 20, 20, false, h->ident.serial);
+        id_string(id, 46, 8, false, h->ident.firmware);
         id_wwn(id, h->ident.wwn, sizeof(h->ident.wwn));
         h->rotation_rate = id_rotation_rate(id);
         if (sk_disk_get_size(d, &size) == 0 && size > 0)
@@ -522,9 +556,20 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
                 h->has_power_cycles = true;
                 h->power_cycles = c.raw12;
         }
-        if (c.have_5 || c.have_197) {
-                h->has_bad_sectors = true;
-                h->bad_sectors = c.raw5 + c.raw197;
+        /*
+         * Reallocated (5) + pending (197) sectors: the low 32 bits of each raw value,
+         * as libatasmart counts them; vendors keep other data in raw bytes 4-5
+         * (Fujitsu: 0x07D0 there on a drive with no bad sector). All-ones means
+         * "not available" and counts as unknown.
+         */
+        {
+                uint32_t r5 = (uint32_t)c.raw5, r197 = (uint32_t)c.raw197;
+                bool ok5 = c.have_5 && r5 != UINT32_MAX, ok197 = c.have_197 && r197 != UINT32_MAX;
+
+                if (ok5 || ok197) {
+                        h->has_bad_sectors = true;
+                        h->bad_sectors = (ok5 ? (uint64_t)r5 : 0) + (ok197 ? (uint64_t)r197 : 0);
+                }
         }
         return 0;
 }
