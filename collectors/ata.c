@@ -504,8 +504,11 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
         if (sk_disk_smart_parse_attributes(d, attr_cb, &c) < 0) {
                 int e = errno_of();
 
-                seterr(err, errlen, "no SMART attribute data: %s", strerror(e));
-                return -e;
+                if (e == ENOENT)
+                        seterr(err, errlen, "no SMART attribute data (no SMDT record)");
+                else
+                        seterr(err, errlen, "cannot parse SMART attributes: %s", strerror(e));
+                return e == ENOENT ? -ENODATA : -e;
         }
 
         /*
