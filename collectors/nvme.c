@@ -198,47 +198,70 @@ const size_t sm_nvme_n_fields = ARRAY_SIZE(sm_nvme_fields);
 
 /* ===== decoding ===== */
 
+/* Decimal digits of v into buf (no NUL); returns how many. */
+static size_t u64_digits(uint64_t v, char *buf)
+{
+        char tmp[20];
+        size_t n = 0;
+
+        do {
+                tmp[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v);
+        for (size_t i = 0; i < n; i++)
+                buf[i] = tmp[n - 1 - i];
+        return n;
+}
+
 void sm_nvme_u128_format(sm_u128 v, uint32_t mult, char *buf, size_t n)
 {
-        /* v * mult < 2^160: six 32-bit limbs, little-endian, then base-10^9 digits. */
-        uint32_t limb[6];
-        uint32_t chunk[6];
-        size_t nchunks = 0, used = 0;
+        /* v * mult < 2^160: six 32-bit limbs, little-endian, then base-10^9 chunks. */
+        uint32_t limb[6], chunk[6];
+        size_t nchunks = 0, used;
         uint64_t carry = 0;
+        char out[64];
         bool zero;
 
-        for (int i = 0; i < 4; i++) {
-                uint64_t p = (uint64_t)(uint32_t)(v >> (32 * i)) * mult + carry;
+        if (n == 0)
+                return;
+        if ((v >> 64) == 0 && (uint64_t)v <= UINT64_MAX / mult) {
+                used = u64_digits((uint64_t)v * mult, out);
+        } else {
+                for (int i = 0; i < 4; i++) {
+                        uint64_t p = (uint64_t)(uint32_t)(v >> (32 * i)) * mult + carry;
 
-                limb[i] = (uint32_t)p;
-                carry = p >> 32;
-        }
-        limb[4] = (uint32_t)carry;
-        limb[5] = 0;
-        do {
-                uint64_t rem = 0;
-
-                zero = true;
-                for (int i = 5; i >= 0; i--) {
-                        uint64_t cur = (rem << 32) | limb[i];
-
-                        limb[i] = (uint32_t)(cur / 1000000000u);
-                        rem = cur % 1000000000u;
-                        if (limb[i])
-                                zero = false;
+                        limb[i] = (uint32_t)p;
+                        carry = p >> 32;
                 }
-                chunk[nchunks++] = (uint32_t)rem;
-        } while (!zero && nchunks < ARRAY_SIZE(chunk));
+                limb[4] = (uint32_t)carry;
+                limb[5] = 0;
+                do {
+                        uint64_t rem = 0;
 
-        for (size_t i = nchunks; i-- > 0;) {
-                int w = snprintf(buf + used, n - used, i == nchunks - 1 ? "%u" : "%09u", chunk[i]);
+                        zero = true;
+                        for (int i = 5; i >= 0; i--) {
+                                uint64_t cur = (rem << 32) | limb[i];
 
-                if (w < 0 || (size_t)w >= n - used) {
-                        buf[n - 1] = '\0';
-                        return;
+                                limb[i] = (uint32_t)(cur / 1000000000u);
+                                rem = cur % 1000000000u;
+                                if (limb[i])
+                                        zero = false;
+                        }
+                        chunk[nchunks++] = (uint32_t)rem;
+                } while (!zero && nchunks < ARRAY_SIZE(chunk));
+                used = u64_digits(chunk[nchunks - 1], out);
+                for (size_t i = nchunks - 1; i-- > 0;) {
+                        for (int k = 8; k >= 0; k--) {
+                                out[used + (size_t)k] = (char)('0' + chunk[i] % 10);
+                                chunk[i] /= 10;
+                        }
+                        used += 9;
                 }
-                used += (size_t)w;
         }
+        if (used >= n)
+                used = n - 1;
+        memcpy(buf, out, used);
+        buf[used] = '\0';
 }
 
 static sm_u128 le_bytes(const uint8_t *p, unsigned width)
@@ -600,13 +623,18 @@ static void format_double(char *buf, size_t n, double v)
 static void prom_line(struct sm_buf *b, const char *name, const char *device, const char *label,
                       const char *label_value, const char *value)
 {
-        sm_buf_printf(b, "%s{device=\"", name);
+        sm_buf_puts(b, name);
+        sm_buf_puts(b, "{device=\"");
         sm_prom_escape(b, device);
         if (label) {
-                sm_buf_printf(b, "\",%s=\"", label);
+                sm_buf_puts(b, "\",");
+                sm_buf_puts(b, label);
+                sm_buf_puts(b, "=\"");
                 sm_prom_escape(b, label_value);
         }
-        sm_buf_printf(b, "\"} %s\n", value);
+        sm_buf_puts(b, "\"} ");
+        sm_buf_puts(b, value);
+        sm_buf_puts(b, "\n");
 }
 
 static void prom_value(const struct sm_nvme_value *v, char *buf, size_t n)
