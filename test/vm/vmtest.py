@@ -1,0 +1,836 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end tests of ssd-monitor in a QEMU VM (issue #5).
+
+Usage: vmtest.py --agent PATH [--cache DIR] SCENARIO...
+Scenarios (each boots its own VM unless --one-vm):
+  values      every value the agent reports equals smartctl / nvme-cli, same boot
+  classify    SSD/NVMe monitored, HDD only with --collector.include-hdd, virtio never;
+              a SATA disk without descriptor sense is reported unreadable, no crash
+  hotplug     NVMe device_add/device_del over QMP; SATA delete + SCSI rescan
+  fault       NVMe critical warning raised over QMP shows within one interval
+  prometheus  a real Prometheus on the host scrapes the agent in the VM
+  bench       (measurement only) CPU time: agent collection vs smartctl -a per disk
+  capture     (maintenance) write test/data/qemu captures into --out DIR
+
+Ends with "N passed, N failed"; exits 1 on any failure, 77 when the VM cannot
+run at all for lack of a tool that cannot be installed.
+"""
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vmlib  # noqa: E402
+from vmlib import log, parse_metrics, select  # noqa: E402
+
+INTERVAL_S = 2  # --collector.interval used by the tests
+
+SSD = "SMVMSSD0001"
+SSD2 = "SMVMSSD0002"
+HDD = "SMVMHDD0001"
+NVME = "SMVMNVME0001"
+NVME_HP = "SMVMNVMEHP01"
+VIRT = "SMVMVIRT0001"
+SSD_WWN = "0x5000c50015ea71ac"
+HDD_WWN = "0x5000c50015ea71ad"
+
+
+def std_disks(extra_ssd=False):
+    d = [
+        vmlib.Disk("sata-ssd", SSD, model="SMVM_SATA_SSD", wwn=SSD_WWN),
+        vmlib.Disk("sata-hdd", HDD, model="SMVM_SATA_HDD", wwn=HDD_WWN),
+        vmlib.Disk("nvme", NVME),
+        vmlib.Disk("virtio", VIRT),
+    ]
+    if extra_ssd:
+        d.insert(1, vmlib.Disk("sata-ssd", SSD2, model="SMVM_SATA_SSD2"))
+    return d
+
+
+# ----------------------------------------------------------------------------
+# result bookkeeping
+
+
+class Checks:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.prefix = ""
+
+    def ok(self, cond, what, detail=""):
+        if cond:
+            self.passed += 1
+            print("ok - %s%s" % (self.prefix, what), flush=True)
+        else:
+            self.failed += 1
+            print("not ok - %s%s%s" % (self.prefix, what, (": " + detail) if detail else ""),
+                  flush=True)
+        return bool(cond)
+
+    def eq(self, got, want, what):
+        return self.ok(got == want, "%s == %r" % (what, want), "got %r" % (got,))
+
+    def near(self, got, want, what, tol=1e-9):
+        good = got is not None and want is not None and abs(got - want) <= tol * max(1.0, abs(want))
+        return self.ok(good, "%s == %r" % (what, want), "got %r" % (got,))
+
+    def fail(self, what, detail=""):
+        return self.ok(False, what, detail)
+
+
+# ----------------------------------------------------------------------------
+# guest helpers
+
+DISKMAP_SH = r"""
+for b in /sys/block/*; do
+    n=${b##*/}
+    case $n in loop*|ram*|zram*) continue;; esac
+    s=$(udevadm info -q property -n "$n" 2>/dev/null | sed -n 's/^ID_SERIAL_SHORT=//p')
+    [ -n "$s" ] || s=$(cat "$b/device/serial" 2>/dev/null)
+    [ -n "$s" ] || s=$(cat "$b/serial" 2>/dev/null)
+    ctrl=-
+    case $n in nvme*) ctrl=$(basename "$(readlink -f "$b/device")");; esac
+    hctl=-
+    case $n in sd*) hctl=$(basename "$(readlink -f "$b/device")");; esac
+    echo "$n $ctrl $hctl $s"
+done
+"""
+
+
+def disk_map(vm):
+    """serial -> {name, ctrl, hctl} as the guest kernel and udev see it now."""
+    out = {}
+    for line in vm.sh(DISKMAP_SH).splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4:
+            name, ctrl, hctl, serial = parts
+            out[serial.strip()] = {"name": name, "ctrl": ctrl, "hctl": hctl}
+    return out
+
+
+def start_agent(vm, port=vmlib.AGENT_PORT, extra=(), tag="agent", interval=INTERVAL_S):
+    args = ["--web.listen-address=0.0.0.0:%d" % port, "--collector.interval=%ds" % interval,
+            "--no-drop-privileges", "--log.level=debug"] + list(extra)
+    pid = vm.sh("ssd-monitor %s >/tmp/%s.log 2>&1 </dev/null &\necho $!" % (" ".join(args), tag)).strip()
+    log("agent %s pid %s: %s" % (tag, pid, " ".join(args)))
+    return pid
+
+
+def agent_alive(vm, pid):
+    return vm.run("kill -0 %s" % pid)[0] == 0
+
+
+def agent_log(vm, tag="agent"):
+    return vm.run("cat /tmp/%s.log" % tag)[1]
+
+
+def scrape(vm, port=vmlib.AGENT_PORT):
+    st, body = vm.http("/metrics", guest_port=port)
+    if st != 200:
+        raise vmlib.VMError("GET /metrics: HTTP %d" % st)
+    return parse_metrics(body), body
+
+
+def devices_json(vm, port=vmlib.AGENT_PORT):
+    st, body = vm.http("/api/v1/devices", guest_port=port)
+    if st != 200:
+        raise vmlib.VMError("GET /api/v1/devices: HTTP %d" % st)
+    return json.loads(body)
+
+
+def value(samples, name, **labels):
+    s = select(samples, name, **labels)
+    return s[0][1] if len(s) == 1 else None
+
+
+def info_by_serial(samples):
+    return {l.get("serial"): l for l, _v in select(samples, "ssdmon_device_info")}
+
+
+def wait_for(fn, timeout, interval=0.25):
+    """Call fn() until it returns a true value or timeout passes; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            r = fn()
+        except (OSError, vmlib.VMError, ValueError) as e:
+            r = None
+            last_err = e  # noqa: F841
+        if r or time.monotonic() >= deadline:
+            return r
+        time.sleep(interval)
+
+
+def wait_up(vm, serials, timeout=90, port=vmlib.AGENT_PORT):
+    """Wait until the agent is ready and every serial is listed with device_up 1."""
+
+    def cond():
+        s, _ = scrape(vm, port)
+        if value(s, "ssdmon_ready") != 1:
+            return None
+        info = info_by_serial(s)
+        for ser in serials:
+            if ser not in info or value(s, "ssdmon_device_up", device=info[ser]["device"]) != 1:
+                return None
+        return s
+
+    return wait_for(cond, timeout)
+
+
+def wait_collections(vm, n, timeout=60, port=vmlib.AGENT_PORT):
+    """Wait until n more collections have finished; returns the scrape."""
+    s, _ = scrape(vm, port)
+    start = value(s, "ssdmon_collections_total") or 0
+
+    def cond():
+        s2, _ = scrape(vm, port)
+        return s2 if (value(s2, "ssdmon_collections_total") or 0) >= start + n else None
+
+    return wait_for(cond, timeout)
+
+
+def set_dsense(vm, names, on=True):
+    for n in names:
+        vm.sh("sdparm -q --set=D_SENSE=%d /dev/%s" % (1 if on else 0, n))
+
+
+def smartctl(vm, dev):
+    rc, out = vm.run("smartctl --json -a /dev/%s" % dev, timeout=60)
+    j = json.loads(out)
+    if rc & 0x3:  # bits 0-1: command line / device open failed
+        raise vmlib.VMError("smartctl /dev/%s failed (%d): %s" % (dev, rc, out[-500:]))
+    return j
+
+
+def nvme_json(vm, what, ctrl):
+    return json.loads(vm.sh("nvme %s /dev/%s -o json" % (what, ctrl)))
+
+
+def u(x):
+    """nvme-cli prints 128-bit counters as strings."""
+    return int(x) if isinstance(x, str) else x
+
+
+# ----------------------------------------------------------------------------
+# 1. values
+
+
+def refs_for(vm, dm, serials):
+    r = {}
+    for ser in serials:
+        d = dm[ser]
+        if d["name"].startswith("nvme"):
+            r[ser] = {"smartctl": smartctl(vm, d["ctrl"]),
+                      "smart_log": nvme_json(vm, "smart-log", d["ctrl"]),
+                      "id_ctrl": nvme_json(vm, "id-ctrl", d["ctrl"]),
+                      "id_ns": nvme_json(vm, "id-ns", d["name"])}
+        else:
+            r[ser] = {"smartctl": smartctl(vm, d["name"])}
+    return r
+
+
+def stable_view(ref):
+    """The parts of a reference that must not change between two reads."""
+    sc = dict(ref["smartctl"])
+    for k in ("local_time", "smartctl"):
+        sc.pop(k, None)
+    return json.dumps({"smartctl": sc, "smart_log": ref.get("smart_log"),
+                       "id_ctrl": ref.get("id_ctrl"), "id_ns": ref.get("id_ns")}, sort_keys=True)
+
+
+def wwn_of(sc):
+    w = sc.get("wwn")
+    if not w:
+        return None
+    return "%016x" % ((w["naa"] << 60) | (w["oui"] << 36) | w["id"])
+
+
+def norm_wwn(s):
+    if not s:
+        return None
+    s = s.lower()
+    return s[2:] if s.startswith("0x") else s
+
+
+def check_ata(c, s, jdev, ser, ref, cls):
+    sc = ref["smartctl"]
+    info = info_by_serial(s).get(ser)
+    if not c.ok(info is not None, "%s listed in ssdmon_device_info" % ser):
+        return
+    dev = info["device"]
+    c.prefix = "%s (%s): " % (ser, dev)
+    c.eq(info.get("model"), sc["model_name"], "model")
+    c.eq(info.get("serial"), sc["serial_number"], "serial")
+    c.eq(info.get("firmware"), sc["firmware_version"], "firmware")
+    c.eq(norm_wwn(info.get("wwn")), wwn_of(sc), "wwn")
+    c.eq(info.get("class"), cls, "class")
+    c.eq(info.get("protocol"), "ata", "protocol")
+    c.eq(value(s, "ssdmon_device_up", device=dev), 1, "ssdmon_device_up")
+    c.eq(value(s, "ssdmon_device_capacity_bytes", device=dev), sc["user_capacity"]["bytes"],
+         "ssdmon_device_capacity_bytes")
+    c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1 if sc["smart_status"]["passed"] else 0,
+         "ssdmon_smart_healthy (smartctl smart_status.passed)")
+    c.eq(value(s, "ssdmon_temperature_celsius", device=dev), sc["temperature"]["current"],
+         "ssdmon_temperature_celsius (smartctl temperature.current)")
+    pot = sc["power_on_time"]
+    c.eq(value(s, "ssdmon_power_on_seconds_total", device=dev),
+         pot.get("hours", 0) * 3600 + pot.get("minutes", 0) * 60,
+         "ssdmon_power_on_seconds_total (smartctl power_on_time)")
+    c.eq(value(s, "ssdmon_power_cycles_total", device=dev), sc["power_cycle_count"],
+         "ssdmon_power_cycles_total (smartctl power_cycle_count)")
+    table = sc["ata_smart_attributes"]["table"]
+    got_ids = sorted(int(l["id"]) for l, _ in select(s, "ssdmon_ata_attribute_raw", device=dev))
+    c.eq(got_ids, sorted(a["id"] for a in table), "attribute ids")
+    bad = []
+    for a in table:
+        i = str(a["id"])
+        for fam, want in (("raw", a["raw"]["value"]), ("normalized", a["value"]),
+                          ("worst", a["worst"])):
+            got = value(s, "ssdmon_ata_attribute_" + fam, device=dev, id=i)
+            if got != want:
+                bad.append("%s %s: %r != %r" % (fam, i, got, want))
+        got_t = value(s, "ssdmon_ata_attribute_threshold", device=dev, id=i)
+        if got_t is not None and got_t != a["thresh"]:
+            bad.append("threshold %s: %r != %r" % (i, got_t, a["thresh"]))
+        if got_t is None and 1 <= a["thresh"] <= 253:
+            bad.append("threshold %s missing (smartctl %d)" % (i, a["thresh"]))
+    c.ok(not bad, "%d attributes: raw/normalized/worst/threshold equal smartctl's" % len(table),
+         "; ".join(bad))
+    # the JSON API says the same
+    if c.ok(jdev is not None, "listed in /api/v1/devices"):
+        h = jdev.get("health") or {}
+        c.eq((jdev.get("model"), jdev.get("serial"), jdev.get("firmware")),
+             (sc["model_name"], sc["serial_number"], sc["firmware_version"]), "JSON identity")
+        c.eq(h.get("healthy"), sc["smart_status"]["passed"], "JSON health.healthy")
+        c.eq(h.get("temperature_celsius"), sc["temperature"]["current"], "JSON temperature")
+        c.eq(h.get("power_on_seconds"), pot.get("hours", 0) * 3600 + pot.get("minutes", 0) * 60,
+             "JSON power_on_seconds")
+        c.eq(h.get("power_cycles"), sc["power_cycle_count"], "JSON power_cycles")
+        attrs = jdev.get("attributes") or (jdev.get("ata") or {}).get("attributes") or []
+        jraw = {int(a["id"]): int(a.get("raw_string", a.get("raw", -1))) for a in attrs if "id" in a}
+        c.eq(jraw, {a["id"]: a["raw"]["value"] for a in table}, "JSON attribute raw values")
+    c.prefix = ""
+
+
+NVME_COUNTERS = [
+    # (smart-log key, metric, scale)
+    ("data_units_read", "ssdmon_host_read_bytes_total", 512000),
+    ("data_units_written", "ssdmon_host_written_bytes_total", 512000),
+    ("host_read_commands", "ssdmon_nvme_host_read_commands_total", 1),
+    ("host_write_commands", "ssdmon_nvme_host_write_commands_total", 1),
+    ("controller_busy_time", "ssdmon_nvme_controller_busy_seconds_total", 60),
+    ("unsafe_shutdowns", "ssdmon_nvme_unsafe_shutdowns_total", 1),
+    ("media_errors", "ssdmon_nvme_media_errors_total", 1),
+    ("num_err_log_entries", "ssdmon_nvme_error_log_entries_total", 1),
+    ("warning_temp_time", "ssdmon_nvme_warning_temperature_seconds_total", 60),
+    ("critical_comp_time", "ssdmon_nvme_critical_temperature_seconds_total", 60),
+]
+CW_BITS = ["spare", "temperature", "degraded", "readonly", "volatile_memory", "pmr_readonly"]
+
+
+def check_nvme(c, s, jdev, ser, ref):
+    sc, sl, ic = ref["smartctl"], ref["smart_log"], ref["id_ctrl"]
+    info = info_by_serial(s).get(ser)
+    if not c.ok(info is not None, "%s listed in ssdmon_device_info" % ser):
+        return
+    dev = info["device"]
+    c.prefix = "%s (%s): " % (ser, dev)
+    c.eq(info.get("model"), ic["mn"].strip(), "model (id-ctrl mn)")
+    c.eq(info.get("serial"), ic["sn"].strip(), "serial (id-ctrl sn)")
+    c.eq(info.get("firmware"), ic["fr"].strip(), "firmware (id-ctrl fr)")
+    c.eq(info.get("model"), sc["model_name"], "model (smartctl)")
+    c.eq(info.get("class"), "ssd", "class")
+    c.eq(info.get("protocol"), "nvme", "protocol")
+    c.eq(value(s, "ssdmon_device_up", device=dev), 1, "ssdmon_device_up")
+    c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1 if sl["critical_warning"] == 0 else 0,
+         "ssdmon_smart_healthy (critical_warning == 0)")
+    c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1 if sc["smart_status"]["passed"] else 0,
+         "ssdmon_smart_healthy (smartctl smart_status.passed)")
+    c.eq(value(s, "ssdmon_temperature_celsius", device=dev), sl["temperature"] - 273,
+         "ssdmon_temperature_celsius (smart-log temperature K - 273)")
+    c.eq(value(s, "ssdmon_temperature_celsius", device=dev), sc["temperature"]["current"],
+         "ssdmon_temperature_celsius (smartctl)")
+    c.eq(value(s, "ssdmon_power_on_seconds_total", device=dev), u(sl["power_on_hours"]) * 3600,
+         "ssdmon_power_on_seconds_total (power_on_hours x 3600)")
+    c.eq(value(s, "ssdmon_power_cycles_total", device=dev), u(sl["power_cycles"]),
+         "ssdmon_power_cycles_total")
+    ns = ref["id_ns"]
+    lbaf = ns["lbafs"][ns["flbas"] & 0xF]
+    c.eq(value(s, "ssdmon_device_capacity_bytes", device=dev), ns["nsze"] * (1 << lbaf["ds"]),
+         "ssdmon_device_capacity_bytes (id-ns nsze x 2^lbads)")
+    for bit, name in enumerate(CW_BITS):
+        c.eq(value(s, "ssdmon_nvme_critical_warning", device=dev, warning=name),
+             (sl["critical_warning"] >> bit) & 1, "ssdmon_nvme_critical_warning{warning=%s}" % name)
+    c.near(value(s, "ssdmon_available_spare_ratio", device=dev), sl["avail_spare"] / 100,
+           "ssdmon_available_spare_ratio (avail_spare / 100)")
+    c.near(value(s, "ssdmon_available_spare_threshold_ratio", device=dev), sl["spare_thresh"] / 100,
+           "ssdmon_available_spare_threshold_ratio")
+    c.near(value(s, "ssdmon_endurance_used_ratio", device=dev), sl["percent_used"] / 100,
+           "ssdmon_endurance_used_ratio (percent_used / 100)")
+    for key, metric, scale in NVME_COUNTERS:
+        c.eq(value(s, metric, device=dev), u(sl[key]) * scale, "%s (%s x %d)" % (metric, key, scale))
+    sensors = {l["sensor"]: v for l, v in select(s, "ssdmon_temperature_celsius", device=dev)
+               if "sensor" in l}
+    want = {str(k): sl["temperature_sensor_%d" % k] - 273 for k in range(1, 9)
+            if sl.get("temperature_sensor_%d" % k)}
+    c.eq(sensors, want, "temperature sensors")
+    c.eq(value(s, "ssdmon_nvme_temperature_threshold_celsius", device=dev, threshold="warning"),
+         ic["wctemp"] - 273 if ic["wctemp"] else None, "warning threshold (id-ctrl wctemp - 273)")
+    c.eq(value(s, "ssdmon_nvme_temperature_threshold_celsius", device=dev, threshold="critical"),
+         ic["cctemp"] - 273 if ic["cctemp"] else None, "critical threshold (id-ctrl cctemp - 273)")
+    if c.ok(jdev is not None, "listed in /api/v1/devices"):
+        h = jdev.get("health") or {}
+        c.eq((jdev.get("model"), jdev.get("serial"), jdev.get("firmware")),
+             (ic["mn"].strip(), ic["sn"].strip(), ic["fr"].strip()), "JSON identity")
+        c.eq(h.get("healthy"), sl["critical_warning"] == 0, "JSON health.healthy")
+        c.eq(h.get("temperature_celsius"), sl["temperature"] - 273, "JSON temperature")
+        c.eq(h.get("power_on_seconds"), u(sl["power_on_hours"]) * 3600, "JSON power_on_seconds")
+        c.eq(h.get("power_cycles"), u(sl["power_cycles"]), "JSON power_cycles")
+    c.prefix = ""
+
+
+def scenario_values(vm, c, args):
+    dm = disk_map(vm)
+    set_dsense(vm, [dm[SSD]["name"], dm[HDD]["name"]])
+    pid = start_agent(vm, extra=["--collector.include-hdd"])
+    s = wait_up(vm, [SSD, HDD, NVME])
+    if not c.ok(s is not None, "agent reads the SATA SSD, SATA HDD and NVMe (device_up 1)",
+                agent_log(vm)[-2000:]):
+        return
+    serials = [SSD, HDD, NVME]
+    ref1 = refs_for(vm, dm, serials)
+    s = wait_collections(vm, 2)  # a whole collection after ref1 began
+    c.ok(s is not None, "agent keeps collecting")
+    s, body = scrape(vm)
+    jl = devices_json(vm)
+    ref2 = refs_for(vm, dm, serials)
+    for ser in serials:
+        c.ok(stable_view(ref1[ser]) == stable_view(ref2[ser]),
+             "%s: reference values stable across the agent's collection" % ser)
+    jbyser = {d.get("serial"): d for d in jl.get("devices", [])}
+    check_ata(c, s, jbyser.get(SSD), SSD, ref2[SSD], "ssd")
+    check_ata(c, s, jbyser.get(HDD), HDD, ref2[HDD], "hdd")
+    check_nvme(c, s, jbyser.get(NVME), NVME, ref2[NVME])
+    promtool = shutil.which("promtool")
+    if promtool:
+        r = subprocess.run([promtool, "check", "metrics"], input=body, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        c.ok(r.returncode == 0, "promtool check metrics accepts the exposition", r.stdout[-1500:])
+    c.ok(agent_alive(vm, pid), "agent still running")
+
+
+# ----------------------------------------------------------------------------
+# 2. classification and the unreadable SATA disk
+
+
+def scenario_classify(vm, c, args):
+    dm = disk_map(vm)
+    c.ok(all(x in dm for x in (SSD, HDD, NVME, VIRT)), "guest sees all four disks", repr(dm))
+    p1 = start_agent(vm, tag="default")
+    p2 = start_agent(vm, port=vmlib.AGENT_PORT2, extra=["--collector.include-hdd"], tag="hdd")
+
+    def ready(port):
+        def f():
+            s, _ = scrape(vm, port)
+            return s if value(s, "ssdmon_ready") == 1 and info_by_serial(s).get(NVME) else None
+        return f
+
+    s1 = wait_for(ready(vmlib.AGENT_PORT), 90)
+    s2 = wait_for(ready(vmlib.AGENT_PORT2), 90)
+    if not c.ok(s1 and s2, "both agents finished a first collection",
+                agent_log(vm, "default")[-1500:] + agent_log(vm, "hdd")[-1500:]):
+        return
+    i1, i2 = info_by_serial(s1), info_by_serial(s2)
+    c.eq(sorted(k for k in i1), sorted([SSD, NVME]), "default: monitored serials")
+    c.eq(sorted(k for k in i2), sorted([SSD, HDD, NVME]), "--collector.include-hdd: monitored serials")
+    for i, tag in ((i1, "default"), (i2, "include-hdd")):
+        c.eq(i.get(SSD, {}).get("class"), "ssd", "%s: SATA SSD class" % tag)
+        c.eq(i.get(NVME, {}).get("class"), "ssd", "%s: NVMe class" % tag)
+        c.ok(VIRT not in i and dm[VIRT]["name"] not in [l["device"] for l in i.values()],
+             "%s: virtio disk not monitored" % tag)
+    c.eq(i2.get(HDD, {}).get("class"), "hdd", "include-hdd: HDD class")
+    for s, tag in ((s1, "default"), (s2, "include-hdd")):
+        got = {l["class"]: v for l, v in select(s, "ssdmon_devices")}
+        want = {"ssd": 2, "hdd": 1 if tag == "include-hdd" else 0, "virtual": 0}
+        c.eq(got, want, "%s: ssdmon_devices by class" % tag)
+    # without descriptor sense libatasmart cannot read QEMU's AHCI disk: unreadable, no crash
+    ssd = i1[SSD]["device"]
+    c.eq(value(s1, "ssdmon_device_up", device=ssd), 0, "SATA SSD without D_SENSE: device_up 0")
+    c.ok(value(s1, "ssdmon_read_errors_total", device=ssd) not in (None, 0),
+         "SATA SSD without D_SENSE: read error counted")
+    c.eq(select(s1, "ssdmon_smart_healthy", device=ssd), [], "no health verdict invented")
+    jd = {d.get("serial"): d for d in devices_json(vm).get("devices", [])}.get(SSD) or {}
+    c.ok(jd.get("up") is False and jd.get("error"), "JSON says unreadable with a reason",
+         repr({k: jd.get(k) for k in ("status", "up", "error")}))
+    c.eq(value(s1, "ssdmon_device_up", device=i1[NVME]["device"]), 1, "NVMe still read")
+    c.ok(agent_alive(vm, p1) and agent_alive(vm, p2), "agents still running")
+    # the same disk with descriptor sense (test-only setting) becomes readable
+    set_dsense(vm, [dm[SSD]["name"]])
+    s = wait_up(vm, [SSD, NVME], timeout=3 * INTERVAL_S + 10)
+    c.ok(s is not None, "SATA SSD readable once D_SENSE=1 (within 3 intervals)")
+
+
+# ----------------------------------------------------------------------------
+# 3. hotplug
+
+
+def scenario_hotplug(vm, c, args):
+    dm = disk_map(vm)
+    # a long interval: whatever appears quickly came from udev events, not a poll
+    pid = start_agent(vm, interval=30)
+    s = wait_for(lambda: (lambda s: s if value(s, "ssdmon_ready") == 1 else None)(scrape(vm)[0]), 90)
+    if not c.ok(s is not None, "agent ready"):
+        return
+    c.ok(NVME in info_by_serial(s) and SSD2 in info_by_serial(s), "cold-plugged disks listed")
+
+    def present(serial):
+        def f():
+            return serial in info_by_serial(scrape(vm)[0])
+        return f
+
+    def absent(serial):
+        def f():
+            return serial not in info_by_serial(scrape(vm)[0])
+        return f
+
+    def timed(fn, timeout, interval=0.05):
+        t0 = time.monotonic()
+        r = wait_for(fn, timeout, interval)
+        return r, time.monotonic() - t0
+
+    # NVMe: device_add on a spare root port
+    img = os.path.join(vm.workdir, "hotplug.img")
+    with open(img, "wb") as f:
+        f.truncate(64 << 20)
+    vm.qmp.cmd("blockdev-add", driver="raw", **{"node-name": "hp0"},
+               file={"driver": "file", "filename": img})
+    t0 = time.monotonic()
+    vm.qmp.cmd("device_add", driver="nvme", id="hpnvme", serial=NVME_HP, drive="hp0",
+               bus=vm.hotplug_ports[0])
+    ok, dt = timed(present(NVME_HP), 10)
+    dt = time.monotonic() - t0
+    log("hot-added NVMe listed after %.2fs" % dt)
+    c.ok(ok and dt <= 2.0, "hot-added NVMe in /metrics within 2 s (%.2f s)" % dt)
+    ok = wait_for(lambda: (lambda s: value(s, "ssdmon_device_up",
+                                           device=info_by_serial(s)[NVME_HP]["device"]) == 1)(
+        scrape(vm)[0]), 15)
+    c.ok(ok, "hot-added NVMe read (device_up 1)")
+    t0 = time.monotonic()
+    vm.qmp.cmd("device_del", id="hpnvme")
+    with contextlib.suppress(vmlib.VMError):
+        vm.qmp.wait_event("DEVICE_DELETED", 30, lambda e: e.get("data", {}).get("device") == "hpnvme")
+    t_del = time.monotonic() - t0
+    ok, dt = timed(absent(NVME_HP), 10)
+    log("NVMe unplug: guest released after %.2fs, gone from /metrics %.2fs later" % (t_del, dt))
+    c.ok(ok and dt <= 2.0, "removed NVMe gone from /metrics within 2 s of the guest's release "
+         "(%.2f s after DEVICE_DELETED; %.2f s after device_del)" % (dt, t_del + dt))
+    c.ok(NVME in info_by_serial(scrape(vm)[0]), "cold-plugged NVMe still listed")
+
+    # SATA: no hotplug on QEMU's AHCI; delete the SCSI device and rescan the host
+    d = dm[SSD2]
+    h, ch, tg, lun = d["hctl"].split(":")
+    t0 = time.monotonic()
+    vm.sh("echo 1 > /sys/block/%s/device/delete" % d["name"])
+    ok, dt = timed(absent(SSD2), 10)
+    c.ok(ok and dt <= 2.0, "deleted SATA disk gone from /metrics within 2 s (%.2f s)" % dt)
+    vm.sh("echo '%s %s %s' > /sys/class/scsi_host/host%s/scan" % (ch, tg, lun, h))
+    ok, dt = timed(present(SSD2), 10)
+    c.ok(ok and dt <= 2.0, "rescanned SATA disk back in /metrics within 2 s (%.2f s)" % dt)
+    c.ok(SSD in info_by_serial(scrape(vm)[0]), "other SATA disk still listed")
+    c.ok(agent_alive(vm, pid), "agent still running")
+
+
+# ----------------------------------------------------------------------------
+# 4. fault
+
+
+def scenario_fault(vm, c, args):
+    pid = start_agent(vm)
+    s = wait_up(vm, [NVME])
+    if not c.ok(s is not None, "NVMe read"):
+        return
+    dev = info_by_serial(s)[NVME]["device"]
+    ctrl = disk_map(vm)[NVME]["ctrl"]
+    c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1, "healthy before the fault")
+    qdev = next(d.node for d in vm.disks if d.serial == NVME)
+    bits = 0x04 | 0x01  # reliability degraded + spare below threshold
+
+    def shows(want_bits):
+        def f():
+            s2, _ = scrape(vm)
+            got = {n: value(s2, "ssdmon_nvme_critical_warning", device=dev, warning=n) for n in CW_BITS}
+            want = {n: (want_bits >> b) & 1 for b, n in enumerate(CW_BITS)}
+            healthy = value(s2, "ssdmon_smart_healthy", device=dev)
+            return s2 if got == want and healthy == (0 if want_bits else 1) else None
+        return f
+
+    bound = INTERVAL_S + 1.0
+    t0 = time.monotonic()
+    vm.qmp.cmd("qom-set", path="/machine/peripheral/" + qdev, property="smart_critical_warning",
+               value=bits)
+    s2 = wait_for(shows(bits), 15, 0.05)
+    dt = time.monotonic() - t0
+    log("critical warning visible after %.2fs" % dt)
+    c.ok(s2 is not None and dt <= bound,
+         "critical warning 0x%02x shows as ssdmon_nvme_critical_warning and ssdmon_smart_healthy 0 "
+         "within one interval (%.2f s <= %.1f s)" % (bits, dt, bound))
+    sl = nvme_json(vm, "smart-log", ctrl)
+    c.eq(sl["critical_warning"], bits, "nvme smart-log agrees (critical_warning)")
+    jd = {d.get("serial"): d for d in devices_json(vm).get("devices", [])}.get(NVME) or {}
+    c.eq((jd.get("health") or {}).get("healthy"), False, "JSON health.healthy false")
+    t0 = time.monotonic()
+    vm.qmp.cmd("qom-set", path="/machine/peripheral/" + qdev, property="smart_critical_warning",
+               value=0)
+    s3 = wait_for(shows(0), 15, 0.05)
+    dt = time.monotonic() - t0
+    c.ok(s3 is not None and dt <= bound, "cleared warning shows healthy again (%.2f s)" % dt)
+    c.ok(agent_alive(vm, pid), "agent still running")
+
+
+# ----------------------------------------------------------------------------
+# 5. Prometheus on the host
+
+
+@contextlib.contextmanager
+def prometheus_server(target, workdir):
+    port = vmlib.free_port()
+    cfg = os.path.join(workdir, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+                "scrape_configs:\n  - job_name: ssdmon\n    static_configs:\n"
+                "      - targets: ['%s']\n" % target)
+    data = os.path.join(workdir, "prom-data")
+    logf = open(os.path.join(workdir, "prometheus.log"), "wb")
+    p = subprocess.Popen(["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + data,
+                          "--web.listen-address=127.0.0.1:%d" % port],
+                         stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True, cwd=workdir)
+    try:
+        yield "http://127.0.0.1:%d" % port, p
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+        logf.close()
+
+
+def promql(base, q):
+    url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 - loopback only
+        j = json.loads(r.read().decode())
+    if j.get("status") != "success":
+        raise vmlib.VMError("PromQL %s: %s" % (q, j))
+    return j["data"]["result"]
+
+
+def scenario_prometheus(vm, c, args):
+    if not shutil.which("prometheus"):
+        c.fail("prometheus binary (Debian package prometheus) available")
+        return
+    dm = disk_map(vm)
+    set_dsense(vm, [dm[SSD]["name"]])
+    start_agent(vm)
+    s = wait_up(vm, [SSD, NVME])
+    if not c.ok(s is not None, "agent up with SATA SSD and NVMe"):
+        return
+    nvme_dev = info_by_serial(s)[NVME]["device"]
+    want_temp = value(s, "ssdmon_temperature_celsius", device=nvme_dev)
+    tmp = tempfile.mkdtemp(prefix="ssdmon-prom-")
+    try:
+        with prometheus_server("127.0.0.1:%d" % vm.host_port, tmp) as (base, proc):
+            def q(expr):
+                def f():
+                    if proc.poll() is not None:
+                        raise vmlib.VMError("prometheus exited")
+                    r = promql(base, expr)
+                    return r or None
+                return f
+            up = wait_for(q('up{job="ssdmon"} == 1'), 60, 0.5)
+            if not c.ok(up, "Prometheus scrapes the agent in the VM (up == 1)",
+                        open(os.path.join(tmp, "prometheus.log"), errors="replace").read()[-2000:]):
+                return
+            r = wait_for(q('ssdmon_device_info{serial="%s"}' % NVME), 30, 0.5) or []
+            c.ok(len(r) == 1 and r[0]["metric"].get("class") == "ssd"
+                 and r[0]["metric"].get("device") == nvme_dev,
+                 "PromQL ssdmon_device_info{serial=%s} returns the NVMe as class ssd" % NVME, repr(r))
+            r = wait_for(q('ssdmon_device_info{serial="%s"}' % SSD), 30, 0.5) or []
+            c.ok(len(r) == 1 and r[0]["metric"].get("class") == "ssd",
+                 "PromQL returns the SATA SSD", repr(r))
+            r = wait_for(q('ssdmon_temperature_celsius{device="%s",sensor=""}' % nvme_dev), 30,
+                         0.5) or []
+            c.ok(len(r) == 1 and float(r[0]["value"][1]) == want_temp,
+                 "PromQL temperature of the NVMe == %r" % want_temp, repr(r))
+            r = wait_for(q('count(ssdmon_smart_healthy == 1)'), 30, 0.5) or []
+            c.ok(len(r) == 1 and float(r[0]["value"][1]) == 2, "PromQL count(ssdmon_smart_healthy == 1) == 2",
+                 repr(r))
+            r = wait_for(q('sum(ssdmon_devices)'), 30, 0.5) or []
+            c.ok(len(r) == 1 and float(r[0]["value"][1]) == 2, "PromQL sum(ssdmon_devices) == 2", repr(r))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------
+# measurement: agent collection CPU vs smartctl -a per disk
+
+CPU_SH = r"""
+t=$(getconf CLK_TCK 2>/dev/null || echo 100)
+set -- $(cut -d' ' -f14-17 /proc/%s/stat)
+echo $(( $1 + $2 )) $t
+"""
+
+
+def scenario_bench(vm, c, args):
+    dm = disk_map(vm)
+    sata = [dm[SSD]["name"], dm[HDD]["name"]]
+    set_dsense(vm, sata)
+    pid = start_agent(vm, extra=["--collector.include-hdd"], interval=1)
+    s = wait_up(vm, [SSD, HDD, NVME])
+    if not c.ok(s is not None, "agent reads all three disks"):
+        return
+    wait_collections(vm, 2)
+    n0 = value(scrape(vm)[0], "ssdmon_collections_total")
+    ticks0, hz = map(int, vm.sh(CPU_SH % pid).split())
+    s = wait_collections(vm, args.bench_collections, timeout=args.bench_collections * 5 + 30)
+    ticks1, _ = map(int, vm.sh(CPU_SH % pid).split())
+    n1 = value(scrape(vm)[0], "ssdmon_collections_total")
+    ncoll = n1 - n0
+    per_coll_ms = (ticks1 - ticks0) * 1000.0 / hz / max(1, ncoll)
+    # one-shot: the whole agent process for one collection (startup included)
+    devs = " ".join(["/dev/" + n for n in sata] + ["/dev/" + dm[NVME]["name"]])
+    reps = args.bench_reps
+    oneshot = vm.sh("time -f '%%U %%S' sh -c 'for i in $(seq %d); do ssd-monitor check "
+                    "--no-drop-privileges --collector.include-hdd >/dev/null 2>&1; done' 2>&1 | tail -1"
+                    % reps, timeout=600).split()
+    one_ms = (float(oneshot[0]) + float(oneshot[1])) * 1000 / reps
+    smart = vm.sh("time -f '%%U %%S' sh -c 'for i in $(seq %d); do for d in %s; do smartctl --json -a "
+                  "$d >/dev/null; done; done' 2>&1 | tail -1" % (reps, devs), timeout=600).split()
+    smart_ms = (float(smart[0]) + float(smart[1])) * 1000 / reps
+    print("BENCH disks=3 (SATA SSD, SATA HDD, NVMe) guest=TCG smp=%d" % vm.smp)
+    print("BENCH agent daemon: %.2f ms CPU per full collection (%d collections, %d ticks at %d Hz)"
+          % (per_coll_ms, ncoll, ticks1 - ticks0, hz))
+    print("BENCH agent one-shot 'ssd-monitor check' process: %.1f ms CPU per run (%d runs)" % (one_ms, reps))
+    print("BENCH smartctl --json -a once per disk: %.1f ms CPU per round of 3 (%d rounds)"
+          % (smart_ms, reps))
+    if per_coll_ms > 0:
+        print("BENCH ratio smartctl round / agent collection: %.1fx" % (smart_ms / per_coll_ms))
+    c.ok(ncoll > 0, "bench measured %d collections" % ncoll)
+
+
+# ----------------------------------------------------------------------------
+# captures for test/data/qemu
+
+
+def scenario_capture(vm, c, args):
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    dm = disk_map(vm)
+    set_dsense(vm, [dm[SSD]["name"], dm[HDD]["name"]])
+    for ser, stem in ((SSD, "qemu-sata-ssd"), (HDD, "qemu-sata-hdd")):
+        n = dm[ser]["name"]
+        vm.sh("skdump --save=/tmp/%s.bin /dev/%s" % (stem, n))
+        blob = vm.sh("base64 /tmp/%s.bin" % stem)
+        c.ok(blob.strip(), "skdump --save of %s" % stem)
+        with open(os.path.join(out, stem), "wb") as f:
+            f.write(base64.b64decode(blob))
+        with open(os.path.join(out, stem + ".skdump.txt"), "w") as f:
+            f.write(vm.sh("skdump /dev/%s" % n))
+        with open(os.path.join(out, stem + ".smartctl.json"), "w") as f:
+            f.write(vm.run("smartctl --json -a /dev/%s" % n)[1])
+    ctrl = dm[NVME]["ctrl"]
+    for what, ext in (("smart-log", "smart-log"), ("id-ctrl", "id-ctrl")):
+        vm.sh("nvme %s /dev/%s -b > /tmp/cap.bin" % (what, ctrl))
+        with open(os.path.join(out, "qemu-nvme.%s" % ext), "wb") as f:
+            f.write(base64.b64decode(vm.sh("base64 /tmp/cap.bin")))
+        with open(os.path.join(out, "qemu-nvme.%s.json" % ext), "w") as f:
+            f.write(vm.sh("nvme %s /dev/%s -o json" % (what, ctrl)))
+    with open(os.path.join(out, "qemu-nvme.smartctl.json"), "w") as f:
+        f.write(vm.run("smartctl --json -a /dev/%s" % ctrl)[1])
+    with open(os.path.join(out, "versions.txt"), "w") as f:
+        f.write(vm.sh("uname -r; smartctl --version | head -1; nvme version; skdump --help 2>&1 | head -1 || true"))
+        f.write(subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
+                               text=True).stdout.splitlines()[0] + "\n")
+    c.ok(os.path.getsize(os.path.join(out, "qemu-nvme.smart-log")) == 512 and
+         os.path.getsize(os.path.join(out, "qemu-nvme.id-ctrl")) == 4096, "captured qemu-nvme")
+
+
+SCENARIOS = {
+    "values": (scenario_values, lambda: std_disks()),
+    "classify": (scenario_classify, lambda: std_disks()),
+    "hotplug": (scenario_hotplug, lambda: std_disks(extra_ssd=True)),
+    "fault": (scenario_fault, lambda: std_disks()),
+    "prometheus": (scenario_prometheus, lambda: std_disks()),
+    "bench": (scenario_bench, lambda: std_disks()),
+    "capture": (scenario_capture, lambda: std_disks()),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--agent", default=os.environ.get("SM_AGENT"), help="the ssd-monitor binary")
+    ap.add_argument("--cache", default=os.environ.get("SM_VM_CACHE") or
+                    os.path.join(vmlib.HERE, "cache"), help="kernel/initramfs cache dir")
+    ap.add_argument("--smp", type=int, default=int(os.environ.get("SM_VM_SMP", "2")))
+    ap.add_argument("--out", default="captures")
+    ap.add_argument("--bench-collections", type=int, default=20)
+    ap.add_argument("--bench-reps", type=int, default=10)
+    ap.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
+    args = ap.parse_args()
+    if args.agent:
+        args.agent = os.path.abspath(args.agent)
+    c = Checks()
+    t_start = time.monotonic()
+    if not args.agent or not os.access(args.agent, os.X_OK):
+        print("agent binary not given or not executable: %r" % args.agent)
+        print("0 passed, 1 failed")
+        return 1
+    try:
+        vmlib.ensure_packages()
+    except vmlib.VMError as e:
+        print("SKIP: %s" % e)
+        return 77
+    for name in args.scenarios:
+        fn, disks = SCENARIOS[name]
+        print("# scenario %s" % name, flush=True)
+        vm = None
+        try:
+            with vmlib.VM(args.agent, disks(), args.cache, smp=args.smp,
+                          fwd_ports=(vmlib.AGENT_PORT, vmlib.AGENT_PORT2)) as vm:
+                print("# VM boot: %.1f s to a running command server (guest uptime %.2f s)"
+                      % (vm.boot_seconds, vm.guest_uptime_at_ready or -1), flush=True)
+                fn(vm, c, args)
+                if c.failed:
+                    for tag in ("agent", "default", "hdd"):
+                        rc, out = vm.run("cat /tmp/%s.log 2>/dev/null | tail -40" % tag)
+                        if out.strip():
+                            print("# --- guest /tmp/%s.log (tail)\n# " % tag +
+                                  out.rstrip().replace("\n", "\n# "))
+        except Exception as e:  # noqa: BLE001 - report and go on with the next scenario
+            c.fail("scenario %s ran to the end" % name, "%s: %s" % (type(e).__name__, e))
+            traceback.print_exc(file=sys.stdout)
+            if vm is not None:
+                print("# --- console tail\n# " + vm.console()[-2000:].replace("\n", "\n# "))
+    print("# wall time %.1f s" % (time.monotonic() - t_start))
+    print("%d passed, %d failed" % (c.passed, c.failed))
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
