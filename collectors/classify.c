@@ -53,8 +53,8 @@ static bool nvme_name(const char *s, bool with_path)
 
 static bool software_name(const char *s)
 {
-        static const char *const numbered[] = {"loop", "ram",   "zram", "md",  "nbd",
-                                               "drbd", "bcache", "rbd", "zd",  "pmem"};
+        static const char *const numbered[] = {"loop", "ram",    "zram", "md", "nbd",
+                                               "drbd", "bcache", "rbd",  "zd", "pmem"};
 
         if (has_prefix(s, "dm-") || has_prefix(s, "md_d"))
                 return true;

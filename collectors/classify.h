@@ -31,20 +31,20 @@ struct sm_classify_facts {
         const char *sysname; /* kernel name: sda, nvme0n1, loop0 */
         const char *devtype; /* "disk" or "partition" */
         const char *syspath; /* /sys/devices/...; only "/devices/virtual/" matters */
-        const char *bus; /* ID_BUS, or what sysfs says: ata, scsi, usb, nvme, virtio */
-        const char *driver; /* driver of the nearest parent that has one: sd, virtio_blk, nvme */
+        const char *bus;     /* ID_BUS, or what sysfs says: ata, scsi, usb, nvme, virtio */
+        const char *driver;  /* driver of the nearest parent that has one: sd, virtio_blk, nvme */
         const char *parent_subsystem; /* subsystem of the nearest parent: scsi, nvme, virtio */
-        int rotational; /* queue/rotational: 0, 1, or -1 */
-        int rotation_rate_rpm; /* ID_ATA_ROTATION_RATE_RPM: 0 = non-rotating, or -1 */
-        int scsi_type; /* device/type: 0 disk, 5 CD/DVD, 7 optical memory, or -1 */
-        bool cdrom; /* ID_CDROM=1 */
-        bool removable; /* removable=1; informational only (USB SSDs are removable) */
-        int64_t size_sectors; /* size (512-byte units), or -1 */
+        int rotational;               /* queue/rotational: 0, 1, or -1 */
+        int rotation_rate_rpm;        /* ID_ATA_ROTATION_RATE_RPM: 0 = non-rotating, or -1 */
+        int scsi_type;                /* device/type: 0 disk, 5 CD/DVD, 7 optical memory, or -1 */
+        bool cdrom;                   /* ID_CDROM=1 */
+        bool removable;               /* removable=1; informational only (USB SSDs are removable) */
+        int64_t size_sectors;         /* size (512-byte units), or -1 */
 };
 
 struct sm_classification {
         enum sm_class cls;
-        bool monitorable; /* a physical drive that may have SMART (class ssd or hdd) */
+        bool monitorable;   /* a physical drive that may have SMART (class ssd or hdd) */
         const char *reason; /* static string, for logs and tests */
 };
 

@@ -13,7 +13,7 @@
 #include "device.h"
 
 struct sm_discovery_opts {
-        bool include_hdd; /* monitor HDDs too (default: SSDs only) */
+        bool include_hdd;           /* monitor HDDs too (default: SSDs only) */
         const char *device_include; /* POSIX extended regex on the kernel name, or NULL */
         const char *device_exclude; /* same; applied after include */
         const char *const *devices; /* explicit --device paths (monitored whatever their class) */
@@ -21,6 +21,14 @@ struct sm_discovery_opts {
         bool monitor; /* follow udev events (false: enumerate only) */
 };
 
+/*
+ * Policy: without explicit devices, every monitorable block disk (classify.h) of
+ * class ssd (and hdd with include_hdd) whose kernel name passes include/exclude.
+ * With explicit devices, exactly those (symlinks such as /dev/disk/by-id/...
+ * resolved, a partition means its disk, an NVMe controller node its first
+ * namespace), whatever their class; include/exclude then do not apply. A path
+ * that does not exist (yet) is skipped until a rescan finds it.
+ */
 struct sm_discovery;
 
 /* -EINVAL with a message in err for a bad regex; other negative errno otherwise. */
@@ -35,7 +43,12 @@ struct sm_discovery *sm_discovery_free(struct sm_discovery *d);
  */
 int sm_discovery_scan(struct sm_discovery *d, struct sm_device_id **ret, size_t *ret_n);
 
-/* A pollable fd that becomes readable when uevents are pending; -1 without a monitor. */
+/*
+ * A pollable fd that becomes readable when uevents are pending; -1 without a monitor.
+ * It is an epoll fd over the "kernel" uevent source (reaches any network namespace
+ * of the initial user namespace) and, when udevd is visible (/run/udev/control),
+ * the "udev" source (host network namespace only).
+ */
 int sm_discovery_fd(const struct sm_discovery *d);
 
 /*
@@ -45,7 +58,11 @@ int sm_discovery_fd(const struct sm_discovery *d);
  */
 int sm_discovery_process(struct sm_discovery *d);
 
-/* True when udev properties are available (host /run/udev visible). */
+/*
+ * True when udev properties are available (host /run/udev/data visible). Without
+ * them identities come from sysfs (SCSI VPD page 80h, wwid, NVMe controller
+ * attributes) and SSDs are told from HDDs by queue/rotational alone.
+ */
 bool sm_discovery_has_udev_db(const struct sm_discovery *d);
 
 #endif

@@ -8,19 +8,19 @@
 
 static unsigned n_pass, n_fail;
 
-#define CHECK(cond, ...)                                                                       \
-        do {                                                                                   \
-                if (cond) {                                                                    \
-                        n_pass++;                                                              \
-                } else {                                                                       \
-                        n_fail++;                                                              \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);        \
-                        fprintf(stderr, __VA_ARGS__);                                          \
-                        fputc('\n', stderr);                                                   \
-                }                                                                              \
+#define CHECK(cond, ...)                                                                \
+        do {                                                                            \
+                if (cond) {                                                             \
+                        n_pass++;                                                       \
+                } else {                                                                \
+                        n_fail++;                                                       \
+                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
+                        fprintf(stderr, __VA_ARGS__);                                   \
+                        fputc('\n', stderr);                                            \
+                }                                                                       \
         } while (0)
 
-#define CHECK_STR(got, want, ctx)                                                              \
+#define CHECK_STR(got, want, ctx) \
         CHECK(strcmp((got), (want)) == 0, "%s: got '%s', want '%s'", (ctx), (got), (want))
 
 static inline int check_summary(void)
