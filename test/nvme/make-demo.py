@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Write the NVMe demo captures in test/data/demo/ (maintainer tool, not run by CI).
 
+nvme-qemu.*       copied from test/data/qemu/ (captured in the VM harness).
 <stem>.smart-log  512-byte SMART/Health page, the format `nvme smart-log -b` writes:
                   copied unchanged from test/data/nvme/smart-log/ (pages rebuilt from
                   real drives' smartctl JSON), or built from the spec layout (synthetic).
@@ -101,6 +102,9 @@ def main():
             doc = json.load(f)
         write(os.path.join(DEMO, stem + ".smart-log"), page)
         write(os.path.join(DEMO, stem + ".id-ctrl"), id_ctrl(doc))
+    for ext in ("smart-log", "id-ctrl"):  # QEMU's emulated controller, from the VM harness
+        with open(os.path.join(ROOT, "test/data/qemu/qemu-nvme." + ext), "rb") as f:
+            write(os.path.join(DEMO, "nvme-qemu." + ext), f.read())
     write(os.path.join(DEMO, "nvme-synthetic-worn-out.smart-log"), synthetic())
     write(os.path.join(DEMO, "nvme-synthetic-worn-out.id-ctrl"), synthetic_id())
     return 0

@@ -7,6 +7,8 @@
  *    `nvme id-ctrl -b` through ioctl_mock.so give back the very bytes);
  *  - our Identify Controller decode (model, serial, firmware, capacity, WCTEMP,
  *    CCTEMP) equals nvme-cli's `id-ctrl -o json`, trimmed;
+ *  - nvme-qemu, captured from QEMU's emulated controller, decodes as nvme-cli and
+ *    smartctl decoded that device in the same boot (test/data/qemu/);
  *  - a device whose read was refused (EPERM, through the mock) is up=0 with the
  *    CAP_SYS_ADMIN reason in its JSON;
  *  - the agent's whole /metrics body for these devices passes `promtool check metrics`,
@@ -166,6 +168,103 @@ static bool join(char *dst, size_t n, const char *a, const char *b, const char *
         return true;
 }
 
+static cJSON *load_json(const char *path)
+{
+        FILE *f = fopen(path, "re");
+        char *text = f ? slurp_stream(f, NULL) : NULL;
+        cJSON *j = text ? cJSON_Parse(text) : NULL;
+
+        if (f)
+                fclose(f);
+        free(text);
+        return j;
+}
+
+/*
+ * nvme-qemu is a capture from QEMU's emulated controller (test/data/qemu/, taken in the
+ * VM harness); the same boot's `nvme smart-log -o json`, `nvme id-ctrl -o json` and
+ * `smartctl --json -a` of the real device node are stored next to it.
+ */
+static void check_qemu(const char *root, const struct sm_device_state *d)
+{
+        char path[600];
+        cJSON *obj = cJSON_CreateObject();
+        cJSON *cli, *id, *sc;
+        const cJSON *ours, *item, *log, *v;
+        char s[64];
+        int compared = 0;
+        FILE *a, *b;
+        char ba[4096], bb[4096];
+
+        snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smart-log", root);
+        a = fopen(path, "re");
+        b = fopen(d->id.devnode, "re");
+        check(a && b && fread(ba, 1, 512, a) == 512 && fread(bb, 1, 512, b) == 512 &&
+                      memcmp(ba, bb, 512) == 0,
+              "demo nvme-qemu.smart-log is the test/data/qemu capture");
+        if (a)
+                fclose(a);
+        if (b)
+                fclose(b);
+        snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smart-log.json", root);
+        cli = load_json(path);
+        snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.id-ctrl.json", root);
+        id = load_json(path);
+        snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smartctl.json", root);
+        sc = load_json(path);
+        check(cli && id && sc, "QEMU reference decodes present in test/data/qemu");
+        check(obj && sm_nvme_collector.render_json(obj, d) == 0, "render_json");
+        ours = cJSON_GetObjectItemCaseSensitive(obj, "nvme");
+        cJSON_ArrayForEach(item, cli) {
+                char skey[96];
+
+                compared++;
+                if (cJSON_IsString(item)) {
+                        snprintf(skey, sizeof(skey), "%s_string", item->string);
+                        v = cJSON_GetObjectItemCaseSensitive(ours, skey);
+                        check(cJSON_IsString(v) && strcmp(v->valuestring, item->valuestring) == 0,
+                              "qemu: %s nvme-cli \"%s\", ours \"%s\"", item->string,
+                              item->valuestring, cJSON_IsString(v) ? v->valuestring : "(none)");
+                } else {
+                        v = cJSON_GetObjectItemCaseSensitive(ours, item->string);
+                        check(cJSON_IsNumber(v) && v->valuedouble == item->valuedouble,
+                              "qemu: %s nvme-cli %g, ours %g", item->string, item->valuedouble,
+                              cJSON_IsNumber(v) ? v->valuedouble : -1.0);
+                }
+        }
+        check(compared >= 20, "qemu: %d fields compared with nvme-cli", compared);
+        v = cJSON_GetObjectItemCaseSensitive(id, "mn");
+        trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
+        check(strcmp(s, d->health.ident.model) == 0, "qemu: model '%s' vs '%s'", s,
+              d->health.ident.model);
+        v = cJSON_GetObjectItemCaseSensitive(id, "sn");
+        trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
+        check(strcmp(s, d->health.ident.serial) == 0, "qemu: serial '%s' vs '%s'", s,
+              d->health.ident.serial);
+        v = cJSON_GetObjectItemCaseSensitive(id, "fr");
+        trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
+        check(strcmp(s, d->health.ident.firmware) == 0, "qemu: firmware '%s' vs '%s'", s,
+              d->health.ident.firmware);
+        v = cJSON_GetObjectItemCaseSensitive(id, "wctemp");
+        check(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.wctemp, "qemu: wctemp");
+        v = cJSON_GetObjectItemCaseSensitive(id, "cctemp");
+        check(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.cctemp, "qemu: cctemp");
+        log = cJSON_GetObjectItemCaseSensitive(sc, "nvme_smart_health_information_log");
+        v = cJSON_GetObjectItemCaseSensitive(log, "temperature");
+        check(cJSON_IsNumber(v) && d->health.has_temperature &&
+                      v->valuedouble == d->health.temperature_c,
+              "qemu: temperature smartctl %g, ours %g", cJSON_IsNumber(v) ? v->valuedouble : -1.0,
+              d->health.temperature_c);
+        v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sc, "smart_status"),
+                                             "passed");
+        check(cJSON_IsBool(v) && d->health.healthy == (cJSON_IsTrue(v) ? 1 : 0),
+              "qemu: smartctl passed vs healthy %d", d->health.healthy);
+        cJSON_Delete(obj);
+        cJSON_Delete(cli);
+        cJSON_Delete(id);
+        cJSON_Delete(sc);
+}
+
 static int count(const char *hay, const char *needle)
 {
         int n = 0;
@@ -185,6 +284,7 @@ int main(void)
         char dir[512], devp[256], prom[300], cmd[700];
         struct dirent **list = NULL;
         size_t n = 0;
+        bool qemu = false;
         int k;
 
         if (!root || !getenv("LD_PRELOAD") || !strstr(getenv("LD_PRELOAD"), "ioctl_mock")) {
@@ -243,10 +343,15 @@ int main(void)
                 d->status = SM_READ_OK;
                 d->have_data = true;
                 d->reads_total = 1;
+                if (strcmp(d->id.name, "nvme-qemu") == 0) {
+                        check_qemu(root, d);
+                        qemu = true;
+                }
                 n++;
         }
         free(list);
-        check(n >= 5, "expected the NVMe demo captures, found %zu", n);
+        check(n >= 6, "expected the NVMe demo captures, found %zu", n);
+        check(qemu, "demo has nvme-qemu (QEMU's emulated controller)");
 
         /* A live controller that refuses us: EPERM through the mock. */
         {
