@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Run every ssd-monitor benchmark and print one report (see bench/README.md).
+
+usage: run.py BENCH_SCRAPE SSD_MONITOR SOURCE_ROOT [--requests N]
+
+1. bench-scrape: scrape cost (server CPU, latency, bytes) for 1/10/100/1000
+   devices served by the real HTTP server, render cost per snapshot, RSS.
+2. The real daemon replaying the demo captures plus one NVMe "drive" that never
+   answers (a FIFO): scrape latency and daemon CPU per scrape while the
+   collection is stuck on it, after it, and while collections run back to back.
+3. Collection CPU: our collectors per capture (in-process) and our whole
+   one-shot `check` process, against `skdump --load` per ATA capture.
+Nothing is asserted; numbers only.
+"""
+
+import glob
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH, DAEMON, ROOT = sys.argv[1:4]
+REQUESTS = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 5000
+
+
+def demo_dir():
+    d = os.path.join(ROOT, "test", "data", "demo")
+    if len([f for f in os.listdir(d) if f != "README.md"]) if os.path.isdir(d) else 0:
+        return d
+    return os.path.join(ROOT, "test", "data", "http")
+
+
+def proc_cpu_ns(pid):
+    """CPU time of every thread of pid, in ns (schedstat is exact, unlike stat's ticks)."""
+    total = 0
+    for f in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(f) as fh:
+                total += int(fh.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def client(port, n, mode="gzip"):
+    out = subprocess.run([BENCH, "--client", str(port), "/metrics", str(n), mode],
+                         capture_output=True, text=True, timeout=300)
+    m = dict(re.findall(r"(\w+)=([\d.]+)", out.stdout))
+    if not m:
+        raise RuntimeError("client failed: " + out.stderr)
+    return {k: float(v) for k, v in m.items()}
+
+
+class Daemon:
+    def __init__(self, replay, *extra):
+        self.log = tempfile.NamedTemporaryFile(prefix="sm-bench-", delete=False)
+        self.p = subprocess.Popen([DAEMON, "--replay", replay, "--web.listen-address=127.0.0.1:0",
+                                   "--web.max-connections-per-ip=64", *extra],
+                                  stdout=subprocess.DEVNULL, stderr=self.log)
+        self.port = int(self.wait(r"listening on \S+ \(port (\d+)\)", 10))
+
+    def text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def wait(self, pattern, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            m = re.search(pattern, self.text())
+            if m:
+                return m.group(1) if m.groups() else m.group(0)
+            time.sleep(0.02)
+        raise RuntimeError(f"timed out waiting for {pattern!r}:\n{self.text()}")
+
+    def measure(self, n):
+        c0 = proc_cpu_ns(self.p.pid)
+        r = client(self.port, n)
+        r["cpu_us"] = (proc_cpu_ns(self.p.pid) - c0) / 1e3 / (n + n // 10)
+        return r
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+        os.unlink(self.log.name)
+
+
+def section(title):
+    print(f"\n=== {title} ===\n", flush=True)
+
+
+def main():
+    demo = demo_dir()
+    captures = sorted(f for f in os.listdir(demo) if f != "README.md" and not f.startswith("."))
+    devices = [f for f in captures if not f.endswith(".id-ctrl")]
+    print(f"ssd-monitor benchmarks; {os.cpu_count()} CPUs; demo captures: {demo} ({len(devices)} devices)")
+
+    section("1. scrape cost vs device count (bench-scrape, in-process server)")
+    sys.stdout.flush()
+    subprocess.run([BENCH, "--requests", str(REQUESTS), "--data",
+                    os.path.join(ROOT, "test", "data", "http")], check=True)
+
+    section("2. scrape latency vs disk latency (real daemon, demo captures + a drive that never answers)")
+    tmp = tempfile.mkdtemp(prefix="sm-bench-")
+    try:
+        replay = os.path.join(tmp, "replay")
+        shutil.copytree(demo, replay)
+        if os.path.exists(os.path.join(replay, "README.md")):
+            os.unlink(os.path.join(replay, "README.md"))
+        os.mkfifo(os.path.join(replay, "nvme-stuck.smart-log"))
+        n = min(REQUESTS, 2000)
+        rows = []
+        d = Daemon(replay, "--collector.interval=60s", "--collector.timeout=20s")
+        try:
+            t0 = time.monotonic()
+            stuck = d.measure(n)
+            took = time.monotonic() - t0
+            still_stuck = "first collection finished" not in d.text()
+            rows.append((f"collection stuck on a dead drive ({'whole run' if still_stuck else 'partly'}, {took:.1f} s)", stuck))
+            d.wait(r"first collection finished", 30)
+            rows.append(("after the collection (drive timed out)", d.measure(n)))
+            rss, hwm = proc_status(d.p.pid, "VmRSS"), proc_status(d.p.pid, "VmHWM")
+        finally:
+            d.stop()
+        busy = Daemon(replay, "--collector.interval=100ms", "--collector.timeout=100ms")
+        try:
+            busy.wait(r"first collection finished", 30)
+            rows.append(("collections back to back (interval 100ms)", busy.measure(n)))
+        finally:
+            busy.stop()
+        print(f"{n} keep-alive gzip requests for /metrics per row; daemon CPU from /proc/PID/task/*/schedstat")
+        print(f"(all its threads, collector included), per request; {len(devices) + 1} devices.\n")
+        print(f"{'while':58} | {'bytes':>7} | {'p50 us':>8} | {'p99 us':>8} | {'max us':>8} | {'daemon CPU us/req':>17}")
+        for name, r in rows:
+            print(f"{name:58} | {int(r['bytes']):7} | {r['p50_us']:8.1f} | {r['p99_us']:8.1f} | "
+                  f"{r['max_us']:8.1f} | {r['cpu_us']:17.1f}")
+        print(f"\ndaemon memory with the demo captures: VmRSS {rss}, VmHWM {hwm}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    section("3. collection CPU: our collectors vs skdump --load")
+    out = subprocess.run([BENCH, "--collect", demo, "20"], capture_output=True, text=True, check=True)
+    print("in-process, per capture read through the real collectors (20 rounds):")
+    print(out.stdout.rstrip())
+    ata = []
+    for f in captures:
+        path = os.path.join(demo, f)
+        with open(path, "rb") as fh:
+            if fh.read(4) in (b"IDFY", b"SMST", b"SMDT", b"SMTH"):
+                ata.append(path)
+
+    def children_cpu():
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return ru.ru_utime + ru.ru_stime
+
+    rounds = 5
+    c0 = children_cpu()
+    for _ in range(rounds):
+        for path in ata:
+            subprocess.run(["skdump", f"--load={path}"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    sk = (children_cpu() - c0) / rounds
+    c0 = children_cpu()
+    for _ in range(rounds):
+        subprocess.run(["skdump", "--help"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sk_floor = (children_cpu() - c0) / rounds
+    c0 = children_cpu()
+    for _ in range(rounds):
+        subprocess.run([DAEMON, "check", "--replay", demo], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    ours = (children_cpu() - c0) / rounds
+    print(f"\nwhole processes, mean of {rounds} rounds:")
+    print(f"  skdump --load, one process per ATA capture: {sk * 1e3:.1f} ms CPU for {len(ata)} captures "
+          f"= {sk * 1e3 / max(len(ata), 1):.2f} ms each (process start alone, skdump --help: {sk_floor * 1e3:.2f} ms)")
+    print(f"  ssd-monitor check --replay (one process, all {len(devices)} devices, ATA + NVMe): {ours * 1e3:.1f} ms CPU")
+    print("  smartctl and nvme-cli cannot read capture files (live devices only), so they are not compared.")
+
+
+if __name__ == "__main__":
+    main()
