@@ -11,9 +11,8 @@
 #ifndef SM_COLLECTOR_H
 #define SM_COLLECTOR_H
 
-#include <stddef.h>
-
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 #include "agent/buf.h"
 #include "device.h"
