@@ -691,47 +691,65 @@ def scenario_prometheus(vm, c, args):
 # measurement: agent collection CPU vs smartctl -a per disk
 
 CPU_SH = r"""
-t=$(getconf CLK_TCK 2>/dev/null || echo 100)
-set -- $(cut -d' ' -f14-17 /proc/%s/stat)
-echo $(( $1 + $2 )) $t
+set -- $(cut -d' ' -f14-15 /proc/%s/stat)
+echo $(( $1 + $2 )) $(getconf CLK_TCK 2>/dev/null || echo 100)
 """
+
+
+def agent_cpu_per_collection(vm, pid, seconds):
+    """CPU ticks of the daemon over a window with no HTTP traffic, per finished collection."""
+    n0 = value(scrape(vm)[0], "ssdmon_collections_total")
+    ticks0, hz = map(int, vm.sh(CPU_SH % pid).split())
+    time.sleep(seconds)
+    ticks1, _ = map(int, vm.sh(CPU_SH % pid).split())
+    n1 = value(scrape(vm)[0], "ssdmon_collections_total")
+    n = int(n1 - n0)
+    return (ticks1 - ticks0) * 1000.0 / hz / max(1, n), n, ticks1 - ticks0, hz
 
 
 def scenario_bench(vm, c, args):
     dm = disk_map(vm)
     sata = [dm[SSD]["name"], dm[HDD]["name"]]
+    nv = dm[NVME]["name"]
     set_dsense(vm, sata)
-    pid = start_agent(vm, extra=["--collector.include-hdd"], interval=1)
-    s = wait_up(vm, [SSD, HDD, NVME])
-    if not c.ok(s is not None, "agent reads all three disks"):
-        return
-    wait_collections(vm, 2)
-    n0 = value(scrape(vm)[0], "ssdmon_collections_total")
-    ticks0, hz = map(int, vm.sh(CPU_SH % pid).split())
-    s = wait_collections(vm, args.bench_collections, timeout=args.bench_collections * 5 + 30)
-    ticks1, _ = map(int, vm.sh(CPU_SH % pid).split())
-    n1 = value(scrape(vm)[0], "ssdmon_collections_total")
-    ncoll = n1 - n0
-    per_coll_ms = (ticks1 - ticks0) * 1000.0 / hz / max(1, ncoll)
-    # one-shot: the whole agent process for one collection (startup included)
-    devs = " ".join(["/dev/" + n for n in sata] + ["/dev/" + dm[NVME]["name"]])
+    results = {}
+    for tag, regex, serials in (("all", None, [SSD, HDD, NVME]),
+                                ("sata", "^sd", [SSD, HDD]),
+                                ("nvme", "^nvme", [NVME])):
+        extra = ["--collector.include-hdd"] + (["--collector.device-include=%s" % regex] if regex else [])
+        pid = start_agent(vm, extra=extra, interval=1, tag="bench-" + tag)
+        s = wait_up(vm, serials)
+        if not c.ok(s is not None, "bench %s: agent reads %s" % (tag, serials)):
+            vm.run("kill %s" % pid)
+            continue
+        wait_collections(vm, 2)
+        results[tag] = agent_cpu_per_collection(vm, pid, args.bench_seconds)
+        vm.run("kill %s; sleep 0.5" % pid)
     reps = args.bench_reps
-    oneshot = vm.sh("time -f '%%U %%S' sh -c 'for i in $(seq %d); do ssd-monitor check "
-                    "--no-drop-privileges --collector.include-hdd >/dev/null 2>&1; done' 2>&1 | tail -1"
-                    % reps, timeout=600).split()
-    one_ms = (float(oneshot[0]) + float(oneshot[1])) * 1000 / reps
-    smart = vm.sh("time -f '%%U %%S' sh -c 'for i in $(seq %d); do for d in %s; do smartctl --json -a "
-                  "$d >/dev/null; done; done' 2>&1 | tail -1" % (reps, devs), timeout=600).split()
-    smart_ms = (float(smart[0]) + float(smart[1])) * 1000 / reps
-    print("BENCH disks=3 (SATA SSD, SATA HDD, NVMe) guest=TCG smp=%d" % vm.smp)
-    print("BENCH agent daemon: %.2f ms CPU per full collection (%d collections, %d ticks at %d Hz)"
-          % (per_coll_ms, ncoll, ticks1 - ticks0, hz))
-    print("BENCH agent one-shot 'ssd-monitor check' process: %.1f ms CPU per run (%d runs)" % (one_ms, reps))
-    print("BENCH smartctl --json -a once per disk: %.1f ms CPU per round of 3 (%d rounds)"
-          % (smart_ms, reps))
-    if per_coll_ms > 0:
-        print("BENCH ratio smartctl round / agent collection: %.1fx" % (smart_ms / per_coll_ms))
-    c.ok(ncoll > 0, "bench measured %d collections" % ncoll)
+    devs = ["/dev/" + n for n in sata] + ["/dev/" + dm[NVME]["ctrl"]]
+
+    def cpu_ms(cmd):
+        out = vm.sh("time -f '%%U %%S' sh -c '%s' 2>&1 >/dev/null | tail -1" % cmd, timeout=900).split()
+        return (float(out[0]) + float(out[1])) * 1000 / reps
+
+    one_ms = cpu_ms("for i in $(seq %d); do ssd-monitor check --no-drop-privileges "
+                    "--collector.include-hdd >/dev/null 2>&1; done" % reps)
+    smart = {d: cpu_ms("for i in $(seq %d); do smartctl --json -a %s >/dev/null; done" % (reps, d))
+             for d in devs}
+    print("BENCH guest: QEMU TCG, smp=%d; disks: SATA SSD + SATA HDD (AHCI), NVMe" % vm.smp)
+    for tag, (ms, n, ticks, hz) in results.items():
+        print("BENCH agent daemon, %-4s disks: %7.1f ms CPU per full collection "
+              "(%d collections, %d ticks at %d Hz)" % (tag, ms, n, ticks, hz))
+    print("BENCH agent one-shot 'ssd-monitor check' (process start to exit): %.1f ms CPU (%d runs)"
+          % (one_ms, reps))
+    for d, ms in smart.items():
+        print("BENCH smartctl --json -a %-12s %7.1f ms CPU (%d runs)" % (d, ms, reps))
+    total = sum(smart.values())
+    print("BENCH smartctl --json -a, one per disk (smartctl_exporter's scrape): %.1f ms CPU" % total)
+    if results.get("all") and results["all"][0] > 0:
+        print("BENCH ratio: smartctl per scrape / agent per collection = %.1fx"
+              % (total / results["all"][0]))
+    c.ok("all" in results and results["all"][1] > 0, "bench measured agent collections")
 
 
 # ----------------------------------------------------------------------------
@@ -789,7 +807,7 @@ def main():
                     os.path.join(vmlib.HERE, "cache"), help="kernel/initramfs cache dir")
     ap.add_argument("--smp", type=int, default=int(os.environ.get("SM_VM_SMP", "2")))
     ap.add_argument("--out", default="captures")
-    ap.add_argument("--bench-collections", type=int, default=20)
+    ap.add_argument("--bench-seconds", type=int, default=20)
     ap.add_argument("--bench-reps", type=int, default=10)
     ap.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
     args = ap.parse_args()
