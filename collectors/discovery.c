@@ -595,6 +595,18 @@ static struct udev_device *nvme_first_namespace(struct sm_discovery *d, struct u
                         udev_device_unref(best);
                 best = dev;
         }
+        if (best) {
+                /* A hidden multipath path nvmeXcYnZ: the namespace is its head nvmeXnZ. */
+                unsigned s, c, ns;
+                char tail, head[48];
+
+                if (sscanf(udev_device_get_sysname(best), "nvme%uc%un%u%c", &s, &c, &ns, &tail) ==
+                    3) {
+                        snprintf(head, sizeof(head), "nvme%un%u", s, ns);
+                        udev_device_unref(best);
+                        best = udev_device_new_from_subsystem_sysname(d->udev, "block", head);
+                }
+        }
         return best;
 }
 

@@ -271,16 +271,26 @@ static void enum_without_udev(void)
         load("noudev/sata-hdd.umockdev");
         load("virtual.umockdev");
         load("noudev/extra.umockdev");
+        load("nvme-multipath.umockdev");
 
         do_scan(&o, &s);
         CHECK(s.r == 0, "scan: %d", s.r);
         /* sdd again deduplicated (by the SCSI wwid); sde is now an HDD: without udev's
            ata_id only queue/rotational=1 is known (the drive's IDENTIFY fixes it later). */
-        CHECK_STR(s.names, "nvme0n1,sda,sdb,sdc,sde", "sysfs include-hdd");
+        CHECK_STR(s.names, "nvme0n1,nvme1n1,sda,sdb,sdc,sde", "sysfs include-hdd");
         expect_device(&s,
                       &(struct want){"nvme0n1", SM_CLASS_SSD, SM_PROTO_NVME, "/dev/nvme0", NVME_NS,
                                      "nvme", "Samsung SSD 970 EVO Plus 250GB", "S4EUNX0N000001",
                                      "2B2QEXM7", "eui.0025385391b00001", 488397168ull * 512},
+                      ctx);
+        /* Native NVMe multipath: the head (under /devices/virtual) is read once, through the
+           controller of its first path; the hidden paths nvme1c1n1/nvme1c2n1 are not. */
+        expect_device(&s,
+                      &(struct want){"nvme1n1", SM_CLASS_SSD, SM_PROTO_NVME, "/dev/nvme1",
+                                     "/sys/devices/virtual/nvme-subsystem/nvme-subsys1/nvme1n1",
+                                     "nvme", "SAMSUNG MZWLL3T2HAJQ-00005", "S4BDNA0M000001",
+                                     "GPNA9B3Q", "eui.36343730524000370025384500000001",
+                                     3750748848ull * 512},
                       ctx);
         /* sysfs truncates ATA models to 16 characters and revisions to 4. */
         expect_device(&s,
@@ -305,7 +315,16 @@ static void enum_without_udev(void)
                       ctx);
         free(s.v);
         o.include_hdd = false;
-        expect_names(&o, "nvme0n1,sda,sdc", "sysfs default");
+        expect_names(&o, "nvme0n1,nvme1n1,sda,sdc", "sysfs default");
+
+        /* An explicit controller node of a multipath drive means its namespace head. */
+        {
+                const char *devs[] = {"/dev/nvme2"};
+
+                o.devices = devs;
+                o.n_devices = 1;
+                expect_names(&o, "nvme1n1", "explicit multipath controller");
+        }
 }
 
 /* ===== hotplug ===== */
