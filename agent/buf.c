@@ -94,6 +94,7 @@ char *sm_buf_steal(struct sm_buf *b, size_t *ret_len)
                 sm_buf_free(b);
                 return NULL;
         }
+        b->data[b->len] = '\0'; /* an empty buffer was never terminated */
         p = b->data;
         if (ret_len)
                 *ret_len = b->len;

@@ -549,6 +549,17 @@ static void handle_timers(struct sm_poller *p, uint64_t now)
         }
 }
 
+/* Start what can start, close a finished cycle, publish what is news. */
+static void settle(struct sm_poller *p, uint64_t now)
+{
+        launch(p);
+        if (p->cycle_active && !work_pending(p))
+                cycle_finish(p, now);
+        if (p->publish_now && p->dirty)
+                publish(p);
+        p->publish_now = false;
+}
+
 /* One turn of the loop; returns false when asked to stop. */
 static bool loop_once(struct sm_poller *p)
 {
@@ -558,7 +569,7 @@ static bool loop_once(struct sm_poller *p)
 
         atomic_store(&p->heartbeat_ms, now);
         handle_timers(p, now);
-        launch(p);
+        settle(p, now); /* a rescan's removals are published before sleeping */
         n = epoll_wait(p->epfd, ev, ARRAY_SIZE(ev), loop_timeout(p, sm_now_mono_ms()));
         now = sm_now_mono_ms();
         for (int i = 0; i < n; i++) {
@@ -580,13 +591,7 @@ static bool loop_once(struct sm_poller *p)
                 }
         }
         reap(p, now);
-        launch(p);
-        if (p->cycle_active && !work_pending(p))
-                cycle_finish(p, now);
-        if (p->publish_now && p->dirty)
-                publish(p);
-        else if (p->publish_now)
-                p->publish_now = false;
+        settle(p, now);
         return true;
 }
 

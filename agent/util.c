@@ -21,6 +21,20 @@ bool sm_strlcpy(char *dst, const char *src, size_t n)
         return true;
 }
 
+int sm_path_join(char *dst, size_t n, const char *a, const char *b, const char *suffix)
+{
+        size_t la = strlen(a), lb = strlen(b), ls = suffix ? strlen(suffix) : 0;
+
+        if (n == 0 || la + 1 + lb + ls >= n)
+                return -ENAMETOOLONG;
+        memcpy(dst, a, la);
+        dst[la] = '/';
+        memcpy(dst + la + 1, b, lb);
+        memcpy(dst + la + 1 + lb, suffix ? suffix : "", ls);
+        dst[la + 1 + lb + ls] = '\0';
+        return 0;
+}
+
 int sm_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
         unsigned long long v;

@@ -48,6 +48,9 @@ static inline void sm_closep(int *fd)
 /* Copy src into dst (size n), always NUL-terminated; returns true if it fitted. */
 bool sm_strlcpy(char *dst, const char *src, size_t n);
 
+/* dst = a "/" b [suffix]; -ENAMETOOLONG when it does not fit in n bytes. */
+int sm_path_join(char *dst, size_t n, const char *a, const char *b, const char *suffix);
+
 /* Parse a whole decimal string into [min, max]; -EINVAL or -ERANGE on failure. */
 int sm_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
 

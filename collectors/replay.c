@@ -48,8 +48,7 @@ static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_de
         id->replay = true;
         id->cls = SM_CLASS_SSD;
         sm_strlcpy(id->bus, "replay", sizeof(id->bus));
-        if (snprintf(id->devnode, sizeof(id->devnode), "%s/%s", dir, file) >=
-            (int)sizeof(id->devnode))
+        if (sm_path_join(id->devnode, sizeof(id->devnode), dir, file, NULL) < 0)
                 return -ENAMETOOLONG;
 
         if (has_suffix(file, nvme_suffix)) {
@@ -60,8 +59,7 @@ static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_de
                 memcpy(id->name, file, stem);
                 id->name[stem] = '\0';
                 id->proto = SM_PROTO_NVME;
-                if (snprintf(id->aux, sizeof(id->aux), "%s/%s%s", dir, id->name, idctrl_suffix) >=
-                    (int)sizeof(id->aux))
+                if (sm_path_join(id->aux, sizeof(id->aux), dir, id->name, idctrl_suffix) < 0)
                         return -ENAMETOOLONG;
                 if (fstatat(dirfd, id->aux + strlen(dir) + 1, &st, 0) < 0 || !S_ISREG(st.st_mode))
                         id->aux[0] = '\0';
