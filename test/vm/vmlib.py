@@ -535,7 +535,7 @@ class Disk:
 
 
 class QMP:
-    def __init__(self, path, timeout=30):
+    def __init__(self, path, timeout=30, proc=None):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         deadline = time.monotonic() + timeout
@@ -544,7 +544,7 @@ class QMP:
                 self.sock.connect(path)
                 break
             except OSError:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or (proc is not None and proc.poll() is not None):
                     raise VMError("QMP socket did not come up")
                 time.sleep(0.05)
         self.buf = b""
@@ -700,12 +700,12 @@ class VM:
                                          stdout=open(os.path.join(self.workdir, "qemu.log"), "wb"),
                                          stderr=subprocess.STDOUT, start_new_session=True)
             try:
-                self.qmp = QMP(os.path.join(self.workdir, "qmp.sock"))
+                self.qmp = QMP(os.path.join(self.workdir, "qmp.sock"), proc=self.proc)
                 break
             except VMError:
                 qlog = self.qemu_log()
                 self._kill()
-                if "hostfwd" in qlog or "Could not set up host forwarding" in qlog:
+                if "host forwarding" in qlog.lower():
                     continue  # port race: try another
                 raise VMError("QEMU did not start: " + qlog[-2000:])
         else:

@@ -238,7 +238,8 @@ def refs_for(vm, dm, serials):
                       "id_ctrl": nvme_json(vm, "id-ctrl", d["ctrl"]),
                       "id_ns": nvme_json(vm, "id-ns", d["name"])}
         else:
-            r[ser] = {"smartctl": smartctl(vm, d["name"])}
+            r[ser] = {"smartctl": smartctl(vm, d["name"]),
+                      "skdump": vm.sh("skdump /dev/%s" % d["name"])}
     return r
 
 
@@ -247,7 +248,7 @@ def stable_view(ref):
     sc = dict(ref["smartctl"])
     for k in ("local_time", "smartctl"):
         sc.pop(k, None)
-    return json.dumps({"smartctl": sc, "smart_log": ref.get("smart_log"),
+    return json.dumps({"smartctl": sc, "skdump": ref.get("skdump"), "smart_log": ref.get("smart_log"),
                        "id_ctrl": ref.get("id_ctrl"), "id_ns": ref.get("id_ns")}, sort_keys=True)
 
 
@@ -291,6 +292,13 @@ def check_ata(c, s, jdev, ser, ref, cls):
          "ssdmon_power_on_seconds_total (smartctl power_on_time)")
     c.eq(value(s, "ssdmon_power_cycles_total", device=dev), sc["power_cycle_count"],
          "ssdmon_power_cycles_total (smartctl power_cycle_count)")
+    # libatasmart's own verdict and bad-sector count, as skdump prints them
+    sk = dict(l.split(": ", 1) for l in ref["skdump"].splitlines() if ": " in l)
+    overall = sk.get("Overall Status", "?").strip().lower()
+    c.eq({l["status"]: v for l, v in select(s, "ssdmon_smart_status", device=dev) if v == 1},
+         {overall: 1}, "ssdmon_smart_status (skdump Overall Status)")
+    c.eq(value(s, "ssdmon_bad_sectors", device=dev), int(sk.get("Bad Sectors", "-1").split()[0]),
+         "ssdmon_bad_sectors (skdump Bad Sectors)")
     table = sc["ata_smart_attributes"]["table"]
     got_ids = sorted(int(l["id"]) for l, _ in select(s, "ssdmon_ata_attribute_raw", device=dev))
     c.eq(got_ids, sorted(a["id"] for a in table), "attribute ids")
