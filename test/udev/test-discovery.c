@@ -7,6 +7,8 @@
  *   test-discovery enum-udev   enumeration with udev properties (host /run/udev)
  *   test-discovery enum-sysfs  the same devices with only kernel-provided facts
  *   test-discovery hotplug     add/remove/change uevents at the discovery level
+ *   test-discovery hotplug-udevd  the same with a (faked) running udevd: both the
+ *                              "kernel" and the "udev" uevent sources are followed
  */
 #include <sys/stat.h>
 
@@ -34,6 +36,7 @@
 
 static UMockdevTestbed *tb;
 static char data_dir[PATH_MAX];
+static int sandboxed; /* 1: private /run (see check.h) */
 
 static void load(const char *rel)
 {
@@ -395,7 +398,7 @@ static int burst_size(void)
         return qlen / 2 > 1 ? qlen / 2 : 1;
 }
 
-static void hotplug(void)
+static void hotplug(bool fake_udevd)
 {
         struct sm_discovery_opts o = {.monitor = true};
         struct sm_discovery *d = NULL;
@@ -409,6 +412,10 @@ static void hotplug(void)
         if (r < 0)
                 return;
         CHECK(sm_discovery_fd(d) >= 0, "no monitor fd");
+        /* In the sandbox the udev database exists exactly when udevd is faked. */
+        if (sandboxed)
+                CHECK(sm_discovery_has_udev_db(d) == fake_udevd, "has_udev_db %d, want %d",
+                      sm_discovery_has_udev_db(d), fake_udevd);
         if (sm_discovery_fd(d) < 0)
                 goto out;
         scan_names(d, names, sizeof(names));
@@ -477,11 +484,15 @@ int main(int argc, char **argv)
         const char *root = getenv("SM_SOURCE_ROOT");
         const char *what = argc > 1 ? argv[1] : "";
         const char *preload = getenv("LD_PRELOAD");
+        bool fake_udevd = strcmp(what, "hotplug-udevd") == 0;
 
         if (!preload || !strstr(preload, "libumockdev-preload")) {
                 fprintf(stderr, "run me under umockdev-wrapper\n");
                 return 2;
         }
+        sandboxed = enter_udev_sandbox(fake_udevd);
+        if (sandboxed == 77)
+                return 77;
         snprintf(data_dir, sizeof(data_dir), "%s/test/data/umockdev", root ? root : ".");
         tb = umockdev_testbed_new();
         if (strcmp(what, "enum-udev") == 0) {
@@ -489,10 +500,10 @@ int main(int argc, char **argv)
         } else if (strcmp(what, "enum-sysfs") == 0) {
                 /* A separate run: umockdev 0.17 cannot reuse node names after clear(). */
                 enum_without_udev();
-        } else if (strcmp(what, "hotplug") == 0) {
-                hotplug();
+        } else if (strcmp(what, "hotplug") == 0 || fake_udevd) {
+                hotplug(fake_udevd);
         } else {
-                fprintf(stderr, "usage: %s enum-udev|enum-sysfs|hotplug\n", argv[0]);
+                fprintf(stderr, "usage: %s enum-udev|enum-sysfs|hotplug|hotplug-udevd\n", argv[0]);
                 return 2;
         }
         g_object_unref(tb);

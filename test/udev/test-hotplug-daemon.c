@@ -122,6 +122,8 @@ int main(void)
                 fprintf(stderr, "run me under umockdev-wrapper\n");
                 return 2;
         }
+        if (enter_udev_sandbox(false) == 77)
+                return 77;
         sm_log_set_level(SM_LOG_ERR);
         tb = umockdev_testbed_new();
         load("sata-ssd.umockdev");
