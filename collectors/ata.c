@@ -353,6 +353,10 @@ struct attr_ctx {
         uint64_t raw5, raw197, raw12;
         bool have_poh;
         uint64_t poh_ms;
+        /* libatasmart's fill_cache() inputs for the overall verdict (see overall_of()) */
+        bool bad_attribute_now, bad_attribute_in_the_past;
+        bool realloc_found, pending_found, realloc_bad, pending_bad;
+        uint64_t realloc, pending;
 };
 
 static uint64_t raw48(const uint8_t raw[6])
@@ -415,6 +419,30 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
         x->threshold_valid = a->threshold_valid;
         x->raw = raw;
 
+        /* Same bookkeeping as libatasmart 0.19's fill_cache_cb(), for overall_of(). */
+        if (a->prefailure) {
+                if (a->good_now_valid && !a->good_now)
+                        c->bad_attribute_now = true;
+                if (a->good_in_the_past_valid && !a->good_in_the_past)
+                        c->bad_attribute_in_the_past = true;
+        }
+        if (a->pretty_unit == SK_SMART_ATTRIBUTE_UNIT_SECTORS && a->current_value_valid) {
+                bool bad = a->good_now_valid && !a->good_now;
+
+                if (name_is(a, "reallocated-sector-count")) {
+                        if (a->pretty_value > c->realloc)
+                                c->realloc = a->pretty_value;
+                        c->realloc_found = true;
+                        c->realloc_bad = c->realloc_bad || bad;
+                }
+                if (name_is(a, "current-pending-sector")) {
+                        if (a->pretty_value > c->pending)
+                                c->pending = a->pretty_value;
+                        c->pending_found = true;
+                        c->pending_bad = c->pending_bad || bad;
+                }
+        }
+
         /*
          * First occurrence of an ID wins, like smartctl's attribute lookup. libatasmart's
          * per-model quirk table renames attributes whose meaning differs on a model
@@ -466,6 +494,29 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
 }
 
 /*
+ * sk_disk_smart_get_overall() (Debian 0.19-5, with its "drop our own many bad
+ * sectors heuristic" patch), computed from our single attribute parse instead
+ * of calling it: the call re-parses every attribute, and each parse compiles
+ * libatasmart's quirk regexes once per attribute (half of a read's CPU), and it
+ * sends a second SMART RETURN STATUS. First match wins. test-ata-replay checks
+ * the result against skdump's "Overall Status" on all 136 blobs.
+ */
+static SkSmartOverall overall_of(const struct attr_ctx *c, bool status_good)
+{
+        if (!status_good)
+                return SK_SMART_OVERALL_BAD_STATUS;
+        if ((c->realloc_found || c->pending_found) && (c->realloc_bad || c->pending_bad))
+                return SK_SMART_OVERALL_BAD_SECTOR_MANY;
+        if (c->bad_attribute_now)
+                return SK_SMART_OVERALL_BAD_ATTRIBUTE_NOW;
+        if ((c->realloc_found ? c->realloc : 0) + (c->pending_found ? c->pending : 0) > 0)
+                return SK_SMART_OVERALL_BAD_SECTOR;
+        if (c->bad_attribute_in_the_past)
+                return SK_SMART_OVERALL_BAD_ATTRIBUTE_IN_THE_PAST;
+        return SK_SMART_OVERALL_GOOD;
+}
+
+/*
  * Decode an opened SkDisk (blob or live, awake, SMART enabled) into h.
  * id: the IDENTIFY sector (512 bytes).
  */
@@ -512,11 +563,10 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
         }
 
         /*
-         * Verdict. sk_disk_smart_get_overall() sends SMART RETURN STATUS and then
-         * classifies (first match): BAD_STATUS, BAD_SECTOR_MANY (5 or 197 at/below
-         * threshold now), BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/pending
-         * sector), BAD_ATTRIBUTE_IN_THE_PAST, GOOD. The SkDisk is fresh, so its
-         * attribute cache is this read's.
+         * Verdict: SMART RETURN STATUS (one command), then libatasmart's overall
+         * classification (overall_of(): BAD_STATUS, BAD_SECTOR_MANY (5 or 197
+         * at/below threshold now), BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/
+         * pending sector), BAD_ATTRIBUTE_IN_THE_PAST, GOOD).
          *
          * healthy = 0 when the drive says it is failing or a threshold is crossed
          * now (BAD_STATUS, BAD_SECTOR_MANY, BAD_ATTRIBUTE_NOW): that is what the
@@ -524,23 +574,19 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
          * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
          * past excursion are worth a warning (exported as ssdmon_smart_status and
          * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
-         * is the classic libatasmart false alarm. healthy = -1 when no verdict
-         * (no SMART status, e.g. a blob without SMST) unless the status alone
-         * says failing.
+         * is the classic libatasmart false alarm. healthy = -1 when there is no
+         * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
          */
-        if (sk_disk_smart_get_overall(d, &overall) == 0 && overall_name((int)overall)) {
+        if (sk_disk_smart_status(d, &good) == 0) {
+                overall = overall_of(&c, good);
                 h->ata.overall = (int)overall;
                 h->ata.status_valid = true;
-                h->ata.status_good = overall != SK_SMART_OVERALL_BAD_STATUS;
+                h->ata.status_good = good;
                 h->healthy = (overall == SK_SMART_OVERALL_BAD_STATUS ||
                               overall == SK_SMART_OVERALL_BAD_SECTOR_MANY ||
                               overall == SK_SMART_OVERALL_BAD_ATTRIBUTE_NOW)
                                      ? 0
                                      : 1;
-        } else if (sk_disk_smart_status(d, &good) == 0) {
-                h->ata.status_valid = true;
-                h->ata.status_good = good;
-                h->healthy = good ? -1 : 0;
         }
 
         /* Like smartctl: raw byte 0 of 194, else of 190, when it reads 1..127 °C. */

@@ -239,7 +239,7 @@ int main(void)
 
                         snprintf(src, sizeof(src), "%s/test/data/demo/%s", root, blobs[b]);
                         len = load(src, orig, sizeof(orig));
-                        for (int i = 0; i < 300; i++) {
+                        for (int i = 0; i < 150; i++) {
                                 unsigned flips = 1 + rnd() % 16;
 
                                 memcpy(buf, orig, len);

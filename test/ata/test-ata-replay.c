@@ -675,6 +675,73 @@ int main(void)
         }
         free(files);
 
+        /* Every overall state: a GOOD capture with one attribute pushed over the edge;
+         * skdump on the same bytes decides what the verdict must be. */
+        {
+                static const struct {
+                        const char *name, *expect;
+                        uint8_t id;
+                        int field; /* 3 value, 4 worst, 5 raw byte 0 */
+                        int delta; /* value: threshold + delta; raw: the byte */
+                } cases[] = {
+                        {"synthetic-bad-sector-many", "BAD_SECTOR_MANY", 5, 3, 0},
+                        {"synthetic-bad-attribute-now", "BAD_ATTRIBUTE_NOW", 1, 3, -1},
+                        {"synthetic-bad-attribute-in-the-past", "BAD_ATTRIBUTE_IN_THE_PAST", 3, 4,
+                         0},
+                        {"synthetic-bad-sector", "BAD_SECTOR", 197, 5, 3},
+                        {"synthetic-old-age-below-threshold", "GOOD", 11, 3, 0},
+                };
+
+                char tmpl[] = "/tmp/ssdmon-ata-verdict-XXXXXX";
+                uint8_t blob[4096];
+                size_t len;
+                FILE *f;
+
+                snprintf(path, sizeof(path), "%s/test/data/demo/WDC_WD2500JS-75NCB3--10.02E04",
+                         root);
+                f = fopen(path, "re");
+                len = f ? fread(blob, 1, sizeof(blob), f) : 0;
+                if (f)
+                        fclose(f);
+                CHECK(len == 1572 && mkdtemp(tmpl), "cannot prepare verdict blobs");
+                for (size_t i = 0; len == 1572 && i < sizeof(cases) / sizeof(cases[0]); i++) {
+                        uint8_t b[1572];
+                        /* records: IDFY @0, SMST @520, SMDT @532 (+8), SMTH @1052 (+8) */
+                        uint8_t *data = b + 540, *thr = b + 1060;
+                        struct sm_health h;
+
+                        memcpy(b, blob, len);
+                        for (int k = 0; k < 30; k++) {
+                                uint8_t *a = data + 2 + 12 * k, *t = thr + 2 + 12 * k;
+
+                                if (a[0] != cases[i].id)
+                                        continue;
+                                if (cases[i].field == 5)
+                                        a[5] = (uint8_t)cases[i].delta;
+                                else
+                                        a[cases[i].field] = (uint8_t)(t[1] + cases[i].delta);
+                        }
+                        snprintf(path, sizeof(path), "%s/%s", tmpl, cases[i].name);
+                        f = fopen(path, "we");
+                        if (!f || fwrite(b, 1, len, f) != len) {
+                                CHECK(false, "cannot write %s", path);
+                                if (f)
+                                        fclose(f);
+                                continue;
+                        }
+                        fclose(f);
+                        if (read_blob(cases[i].name, path, &h) == 0) {
+                                check_against_skdump(cases[i].name, path, &h);
+                                CHECK(h.ata.overall >= 0 && strcmp(overall_upper[h.ata.overall],
+                                                                   cases[i].expect) == 0,
+                                      "%s: overall %d, expected %s", cases[i].name, h.ata.overall,
+                                      cases[i].expect);
+                        }
+                        unlink(path);
+                }
+                rmdir(tmpl);
+        }
+
         /* The libatasmart 231 bug, spelled out: skdump 98 °C, smartctl and we 38 °C. */
         snprintf(path, sizeof(path),
                  "%s/test/data/ata/blobs-from-smartctl/"
