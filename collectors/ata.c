@@ -346,7 +346,6 @@ static bool runtime_suspended(const char *syspath)
 
 struct attr_ctx {
         struct sm_health *h;
-        bool oom;
         bool have_194, have_190;
         uint8_t t194, t190;
         bool have_5, have_197, have_12;
@@ -522,19 +521,12 @@ static SkSmartOverall overall_of(const struct attr_ctx *c, bool status_good)
  */
 static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, size_t errlen)
 {
-        const SkIdentifyParsedData *ipd;
         struct attr_ctx c = {.h = h};
         SkSmartOverall overall;
         SkBool good;
         uint64_t size;
 
-        if (sk_disk_identify_parse(d, &ipd) < 0) {
-                int e = errno_of();
-
-                seterr(err, errlen, "cannot parse IDENTIFY data: %s", strerror(e));
-                return -e;
-        }
-        (void)ipd; /* parsed for its side checks; our copy keeps inner spaces */
+        /* Our own decoding keeps inner spaces, like smartctl and the kernel's sysfs model. */
         id_string(id, 54, 40, false, h->ident.model);
         id_string(id, 20, 20, false, h->ident.serial);
         id_string(id, 46, 8, false, h->ident.firmware);
