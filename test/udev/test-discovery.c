@@ -33,6 +33,9 @@
         "/sys/devices/pci0000:00/0000:00:03.0/0000:02:00.0/host4/port-4:0/end_device-4:0/" \
         "target4:0:0/4:0:0:0/block/sdc"
 #define MCCOE "/sys/devices/pci0000:00/0000:00:17.0/ata3/host2/target2:0:0/2:0:0:0/block/sde"
+#define USB_SSD                                                                                  \
+        "/sys/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host7/target7:0:0/7:0:0:0/block/" \
+        "sdf"
 
 static UMockdevTestbed *tb;
 static char data_dir[PATH_MAX];
@@ -146,11 +149,11 @@ static void enum_with_udev(void)
 
         /* Default: SSDs only. sdd is sdc's second path, nvme0n2 a second namespace of nvme0,
            sde the rotational=1 SSD that says 0 rpm; no loop/zram/dm/vda/sda1/sr0. */
-        expect_names(&o, "nvme0n1,sda,sdc,sde", "udev default");
+        expect_names(&o, "nvme0n1,sda,sdc,sde,sdf", "udev default");
         o.include_hdd = true;
         do_scan(&o, &s);
         CHECK(s.r == 0, "scan: %d", s.r);
-        CHECK_STR(s.names, "nvme0n1,sda,sdb,sdc,sde", "udev include-hdd");
+        CHECK_STR(s.names, "nvme0n1,sda,sdb,sdc,sde,sdf", "udev include-hdd");
         expect_device(&s,
                       &(struct want){"nvme0n1", SM_CLASS_SSD, SM_PROTO_NVME, "/dev/nvme0", NVME_NS,
                                      "nvme", "Samsung SSD 970 EVO Plus 250GB", "S4EUNX0N000001",
@@ -177,17 +180,25 @@ static void enum_with_udev(void)
                                      "MCCOE64GEMPP", "01234567890123456789", "2.01.22", "",
                                      125045424ull * 512},
                       ctx);
+        /* SATA SSD in a USB enclosure: udev's ata_id answered through SAT (ID_ATA=1), so
+           it is an ATA disk and its rpm beats the kernel's rotational=1 for USB; the
+           model is udev's ID_MODEL_ENC decoded (spaces), not ID_MODEL (underscores). */
+        expect_device(&s,
+                      &(struct want){"sdf", SM_CLASS_SSD, SM_PROTO_ATA, "/dev/sdf", USB_SSD, "ata",
+                                     "Samsung SSD 860 EVO 500GB", "S3Z1NB0K000001F", "RVT02B6Q", "",
+                                     976773168ull * 512},
+                      ctx);
         free(s.v);
 
         /* include/exclude are POSIX extended regexes on the kernel name. */
         o.include_hdd = false;
         o.device_include = "^sd";
-        expect_names(&o, "sda,sdc,sde", "include ^sd");
+        expect_names(&o, "sda,sdc,sde,sdf", "include ^sd");
         o.device_exclude = "^sda$";
-        expect_names(&o, "sdc,sde", "include ^sd exclude ^sda$");
+        expect_names(&o, "sdc,sde,sdf", "include ^sd exclude ^sda$");
         o.device_include = NULL;
-        o.device_exclude = "^nvme|e$";
-        expect_names(&o, "sda,sdc", "exclude ^nvme|e$");
+        o.device_exclude = "^nvme|[ef]$";
+        expect_names(&o, "sda,sdc", "exclude ^nvme|[ef]$");
         o.device_exclude = NULL;
         o.device_include = "(";
         do_scan(&o, &s);
@@ -280,7 +291,7 @@ static void enum_without_udev(void)
         CHECK(s.r == 0, "scan: %d", s.r);
         /* sdd again deduplicated (by the SCSI wwid); sde is now an HDD: without udev's
            ata_id only queue/rotational=1 is known (the drive's IDENTIFY fixes it later). */
-        CHECK_STR(s.names, "nvme0n1,nvme1n1,sda,sdb,sdc,sde", "sysfs include-hdd");
+        CHECK_STR(s.names, "nvme0n1,nvme1n1,sda,sdb,sdc,sde,sdf", "sysfs include-hdd");
         expect_device(&s,
                       &(struct want){"nvme0n1", SM_CLASS_SSD, SM_PROTO_NVME, "/dev/nvme0", NVME_NS,
                                      "nvme", "Samsung SSD 970 EVO Plus 250GB", "S4EUNX0N000001",
@@ -315,6 +326,12 @@ static void enum_without_udev(void)
                       &(struct want){"sde", SM_CLASS_HDD, SM_PROTO_ATA, "/dev/sde", MCCOE, "ata",
                                      "MCCOE64GEMPP", "01234567890123456789", "2.01", "",
                                      125045424ull * 512},
+                      ctx);
+        /* The USB SSD without udev: rotational=1 (USB default), a non-ATA vendor string from
+           the bridge: an HDD on bus usb without a SMART protocol. */
+        expect_device(&s,
+                      &(struct want){"sdf", SM_CLASS_HDD, SM_PROTO_NONE, "/dev/sdf", USB_SSD, "usb",
+                                     "Samsung SSD 860 EVO 500G", "", "0", "", 976773168ull * 512},
                       ctx);
         free(s.v);
         o.include_hdd = false;
