@@ -77,6 +77,34 @@ static bool lettered_name(const char *s, const char *prefix)
         return true;
 }
 
+/*
+ * Volumes a hypervisor or cloud serves over an emulated SCSI or NVMe controller:
+ * there is no drive behind them, so no health to read. (QEMU's emulated drives
+ * are left alone: they answer SMART, and the VM tests use them as drives.)
+ */
+static bool cloud_volume(const struct sm_classify_facts *f)
+{
+        static const struct {
+                const char *vendor, *model; /* NULL: any; model is a prefix */
+        } known[] = {
+                {NULL, "Amazon Elastic Block Store"}, /* AWS EBS (NVMe) */
+                {NULL, "nvme_card-pd"},               /* Google Persistent Disk (NVMe) */
+                {"Google", "PersistentDisk"},         /* Google Persistent Disk (SCSI) */
+                {"Msft", "Virtual Disk"},             /* Hyper-V / Azure managed disk */
+                {"VMware", NULL},                     /* VMware virtual disks */
+                {"VMware,", NULL},
+        };
+
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+                if (known[i].vendor && !eq(f->vendor, known[i].vendor))
+                        continue;
+                if (known[i].model && !has_prefix(f->model, known[i].model))
+                        continue;
+                return true;
+        }
+        return false;
+}
+
 static void set(struct sm_classification *r, enum sm_class cls, bool monitorable,
                 const char *reason)
 {
@@ -93,6 +121,8 @@ void sm_classify(const struct sm_classify_facts *f, struct sm_classification *re
                 return set(ret, SM_CLASS_VIRTUAL, false, "partition");
         if (nvme_name(name, true))
                 return set(ret, SM_CLASS_VIRTUAL, false, "hidden NVMe multipath path");
+        if (cloud_volume(f))
+                return set(ret, SM_CLASS_VIRTUAL, false, "hypervisor or cloud volume");
         /* Before the /devices/virtual rule: native NVMe multipath heads live there. */
         if (nvme_name(name, false) || eq(f->parent_subsystem, "nvme") || eq(f->bus, "nvme"))
                 return set(ret, SM_CLASS_SSD, true, "NVMe namespace");

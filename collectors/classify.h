@@ -6,11 +6,14 @@
  *
  * Rules, first match wins:
  *   1. partitions, hidden NVMe multipath paths (nvmeXcYnZ)  -> not monitored
- *   2. NVMe namespaces (nvmeXnY, or a parent in subsystem nvme) -> ssd
+ *   2. NVMe namespaces (nvmeXnY, or a parent in subsystem nvme) -> ssd,
+ *      unless rule 5 names the controller a cloud volume
  *   3. software devices: loop, ram, zram, dm-*, md*, nbd, drbd, bcache, ...,
  *      or anything under /devices/virtual/            -> virtual, not monitored
  *   4. optical drives (sr*, ID_CDROM, SCSI type 5/7)  -> virtual, not monitored
- *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk) -> virtual
+ *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk) and
+ *      hypervisor/cloud volumes that present as SCSI or NVMe (EBS, GCE PD,
+ *      Hyper-V, VMware)                                -> virtual
  *   6. no medium (size 0)                              -> not monitored
  *   7. ID_ATA_ROTATION_RATE_RPM: 0 -> ssd, >0 -> hdd (beats queue/rotational,
  *      which the kernel sets to 1 for SSDs that leave IDENTIFY word 217 at 0)
@@ -40,6 +43,8 @@ struct sm_classify_facts {
         bool cdrom;                   /* ID_CDROM=1 */
         bool removable;               /* removable=1; informational only (USB SSDs are removable) */
         int64_t size_sectors;         /* size (512-byte units), or -1 */
+        const char *vendor;           /* SCSI INQUIRY vendor (device/vendor), trimmed, or NULL */
+        const char *model; /* SCSI device/model or NVMe controller model, trimmed, or NULL */
 };
 
 struct sm_classification {

@@ -343,7 +343,7 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
         const char *name = udev_device_get_sysname(dev);
         const char *psub = parent ? udev_device_get_subsystem(parent) : NULL;
         const char *scsi_vendor = attr(scsi, "vendor");
-        char vendor[16];
+        char vendor[16], model_fact[64];
         const char *v, *bus = prop(dev, "ID_BUS");
         struct sm_classify_facts f = {
                 .sysname = name,
@@ -358,13 +358,18 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 .cdrom = streq(prop(dev, "ID_CDROM"), "1"),
                 .removable = streq(attr(dev, "removable"), "1"),
                 .size_sectors = parse_i64(attr(dev, "size")),
+                .vendor = vendor,
+                .model = model_fact,
         };
 
+        /* Vendor and model as sysfs has them (SCSI device, or NVMe controller/subsystem). */
+        copy_trimmed(vendor, sizeof(vendor), scsi_vendor);
+        copy_trimmed(model_fact, sizeof(model_fact),
+                     scsi ? attr(scsi, "model") : attr(parent, "model"));
         sm_classify(&f, cls);
         if (!id)
                 return;
         memset(id, 0, sizeof(*id));
-        copy_trimmed(vendor, sizeof(vendor), scsi_vendor);
         sm_strlcpy(id->name, name, sizeof(id->name));
         sm_strlcpy(id->aux, f.syspath ? f.syspath : "", sizeof(id->aux));
         id->cls = cls->cls;
