@@ -384,7 +384,8 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 copy_trimmed(id->ident.serial, sizeof(id->ident.serial), v);
         if ((v = prop(dev, "ID_REVISION")))
                 copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware), v);
-        if ((v = prop(dev, "ID_WWN")))
+        /* With the extension: the full NAA-6 name, as the kernel's wwid has it. */
+        if ((v = prop(dev, "ID_WWN_WITH_EXTENSION")) || (v = prop(dev, "ID_WWN")))
                 copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), v);
 
         if (is_nvme(cls)) {
@@ -753,9 +754,14 @@ int sm_discovery_process(struct sm_discovery *d)
 
                         if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
                                 break;
+                        errno = 0;
                         dev = udev_monitor_receive_device(d->mon[m]);
-                        if (!dev)
+                        if (!dev) {
+                                /* Events were dropped (receive buffer overrun): rescan. */
+                                if (errno == ENOBUFS)
+                                        changed = 1;
                                 continue; /* filtered out or malformed; poll() decides */
+                        }
                         d->events_seen++;
                         if (event_relevant(d, dev)) {
                                 d->events_relevant++;
