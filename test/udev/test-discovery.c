@@ -487,6 +487,29 @@ static void hotplug(bool fake_udevd)
 out:
         sm_discovery_free(d);
 
+        /* An explicit --device that appears later is found by the rescan its add asks for. */
+        {
+                const char *devs[] = {"/dev/nvme2"};
+
+                o.devices = devs;
+                o.n_devices = 1;
+                r = sm_discovery_new(&o, &d, err, sizeof(err));
+                CHECK(r == 0, "new: %d %s", r, err);
+                if (r == 0) {
+                        scan_names(d, names, sizeof(names));
+                        CHECK_STR(names, "", "explicit /dev/nvme2 before add");
+                        /* (umockdev cannot re-add nvme0: a fresh drive) */
+                        load("nvme-multipath.umockdev");
+                        t = wait_change(d);
+                        CHECK(t >= 0, "explicit device add not reported");
+                        scan_names(d, names, sizeof(names));
+                        CHECK_STR(names, "nvme1n1", "explicit /dev/nvme2 after add");
+                        sm_discovery_free(d);
+                }
+                o.devices = NULL;
+                o.n_devices = 0;
+        }
+
         /* Without a monitor there is no fd. */
         o.monitor = false;
         r = sm_discovery_new(&o, &d, err, sizeof(err));

@@ -56,10 +56,15 @@ static void load(const char *rel)
         }
 }
 
-/* The device's state in the current snapshot: 1 found (copied to *ret), 0 not, -1 none yet. */
+/*
+ * The device's state in the current snapshot: 1 found (copied to *ret), 0 not, -1 none
+ * yet. The answer must agree with the /metrics body rendered into the same snapshot.
+ */
 static int lookup(const char *name, struct sm_device_state *ret)
 {
         struct sm_snapshot *s = sm_store_acquire(store);
+        char info[96];
+        bool in_metrics;
         long i;
 
         if (!s)
@@ -67,6 +72,12 @@ static int lookup(const char *name, struct sm_device_state *ret)
         i = sm_snapshot_find(s, name);
         if (i >= 0 && ret)
                 *ret = s->devices[i];
+        snprintf(info, sizeof(info), "ssdmon_device_info{device=\"%s\"", name);
+        in_metrics = s->metrics.data && strstr(s->metrics.data, info);
+        if (in_metrics != (i >= 0)) {
+                CHECK(false, "%s: in the snapshot %d, in /metrics %d", name, i >= 0, in_metrics);
+                i = -1;
+        }
         sm_snapshot_unref(s);
         return i >= 0;
 }
