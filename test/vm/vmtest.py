@@ -124,8 +124,15 @@ def disk_map(vm):
 def start_agent(vm, port=vmlib.AGENT_PORT, extra=(), tag="agent", interval=INTERVAL_S):
     args = ["--web.listen-address=0.0.0.0:%d" % port, "--collector.interval=%ds" % interval,
             "--no-drop-privileges", "--log.level=debug"] + list(extra)
-    pid = vm.sh("ssd-monitor %s >/tmp/%s.log 2>&1 </dev/null &\necho $!" % (" ".join(args), tag)).strip()
+    # a subshell waits for the agent so that its exit status is kept in /tmp/TAG.rc
+    vm.sh("rm -f /tmp/%(t)s.rc /tmp/%(t)s.pid\n"
+          "( ssd-monitor %(a)s </dev/null & echo $! > /tmp/%(t)s.pid; wait $!; echo $? > /tmp/%(t)s.rc )"
+          " >/tmp/%(t)s.log 2>&1 </dev/null &\n"
+          "i=0; while [ ! -s /tmp/%(t)s.pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done"
+          % {"t": tag, "a": " ".join(args)})
+    pid = vm.sh("cat /tmp/%s.pid" % tag).strip()
     log("agent %s pid %s: %s" % (tag, pid, " ".join(args)))
+    vm.agents = getattr(vm, "agents", []) + [(tag, pid)]
     return pid
 
 
@@ -135,6 +142,24 @@ def agent_alive(vm, pid):
 
 def agent_log(vm, tag="agent"):
     return vm.run("cat /tmp/%s.log" % tag)[1]
+
+
+SANITIZER_WORDS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "Segmentation fault", "Aborted")
+
+
+def stop_agents(vm, c):
+    """SIGTERM every agent started in this VM: each must exit 0 within 10 s, with no
+    sanitizer or crash report in its log."""
+    for tag, pid in getattr(vm, "agents", []):
+        rc = vm.sh("kill -TERM %(p)s 2>/dev/null; i=0\n"
+                   "while [ ! -e /tmp/%(t)s.rc ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
+                   "cat /tmp/%(t)s.rc 2>/dev/null || echo timeout" % {"p": pid, "t": tag}).strip()
+        text = agent_log(vm, tag)
+        bad = [w for w in SANITIZER_WORDS if w in text]
+        c.ok(rc == "0" and not bad, "agent %s exits 0 on SIGTERM, no crash/sanitizer report" % tag,
+             "exit %s %s" % (rc, bad))
+    vm.agents = []
 
 
 def scrape(vm, port=vmlib.AGENT_PORT):
@@ -733,6 +758,7 @@ def scenario_bench(vm, c, args):
         wait_collections(vm, 2)
         results[tag] = agent_cpu_per_collection(vm, pid, args.bench_seconds)
         vm.run("kill %s; sleep 0.5" % pid)
+        vm.agents = []
     reps = args.bench_reps
     devs = ["/dev/" + n for n in sata] + ["/dev/" + dm[NVME]["ctrl"]]
 
@@ -842,6 +868,8 @@ def main():
                 print("# VM boot: %.1f s to a running command server (guest uptime %.2f s)"
                       % (vm.boot_seconds, vm.guest_uptime_at_ready or -1), flush=True)
                 fn(vm, c, args)
+                if name not in ("bench", "capture"):
+                    stop_agents(vm, c)
                 if c.failed:
                     for tag in ("agent", "default", "hdd"):
                         rc, out = vm.run("cat /tmp/%s.log 2>/dev/null | tail -40" % tag)
