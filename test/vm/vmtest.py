@@ -121,9 +121,9 @@ def disk_map(vm):
     return out
 
 
-def start_agent(vm, port=vmlib.AGENT_PORT, extra=(), tag="agent", interval=INTERVAL_S):
+def start_agent(vm, port=vmlib.AGENT_PORT, extra=(), tag="agent", interval=INTERVAL_S, drop=False):
     args = ["--web.listen-address=0.0.0.0:%d" % port, "--collector.interval=%ds" % interval,
-            "--no-drop-privileges", "--log.level=debug"] + list(extra)
+            "--log.level=debug"] + ([] if drop else ["--no-drop-privileges"]) + list(extra)
     # a subshell waits for the agent so that its exit status is kept in /tmp/TAG.rc
     vm.sh("rm -f /tmp/%(t)s.rc /tmp/%(t)s.pid\n"
           "( ssd-monitor %(a)s </dev/null & echo $! > /tmp/%(t)s.pid; wait $!; echo $? > /tmp/%(t)s.rc )"
@@ -134,6 +134,20 @@ def start_agent(vm, port=vmlib.AGENT_PORT, extra=(), tag="agent", interval=INTER
     log("agent %s pid %s: %s" % (tag, pid, " ".join(args)))
     vm.agents = getattr(vm, "agents", []) + [(tag, pid)]
     return pid
+
+
+CAP_SYS_RAWIO, CAP_SYS_ADMIN = 17, 21
+
+
+def check_dropped_caps(c, vm, pid):
+    """As deployed: the agent keeps only CAP_SYS_RAWIO (ATA pass-through) and
+    CAP_SYS_ADMIN (NVMe admin commands), with no_new_privs."""
+    st = dict(l.split(":", 1) for l in vm.sh("cat /proc/%s/status" % pid).splitlines() if ":" in l)
+    eff = int(st.get("CapEff", "0").strip(), 16)
+    c.eq(eff, (1 << CAP_SYS_RAWIO) | (1 << CAP_SYS_ADMIN), "agent's effective capabilities (RAWIO|ADMIN)")
+    c.eq(int(st.get("CapBnd", "0").strip(), 16), (1 << CAP_SYS_RAWIO) | (1 << CAP_SYS_ADMIN),
+         "agent's bounding set (RAWIO|ADMIN)")
+    c.eq(st.get("NoNewPrivs", "").strip(), "1", "agent runs with no_new_privs")
 
 
 def agent_alive(vm, pid):
@@ -591,10 +605,11 @@ def scenario_hotplug(vm, c, args):
 
 
 def scenario_fault(vm, c, args):
-    pid = start_agent(vm)
+    pid = start_agent(vm, drop=True)  # as deployed: privileges dropped
     s = wait_up(vm, [NVME])
-    if not c.ok(s is not None, "NVMe read"):
+    if not c.ok(s is not None, "NVMe read (privileges dropped)"):
         return
+    check_dropped_caps(c, vm, pid)
     dev = info_by_serial(s)[NVME]["device"]
     ctrl = disk_map(vm)[NVME]["ctrl"]
     c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1, "healthy before the fault")
@@ -680,10 +695,11 @@ def scenario_prometheus(vm, c, args):
         return
     dm = disk_map(vm)
     set_dsense(vm, [dm[SSD]["name"]])
-    start_agent(vm)
+    pid = start_agent(vm, drop=True)  # as deployed: privileges dropped
     s = wait_up(vm, [SSD, NVME])
-    if not c.ok(s is not None, "agent up with SATA SSD and NVMe"):
+    if not c.ok(s is not None, "agent (privileges dropped) reads SATA SSD and NVMe"):
         return
+    check_dropped_caps(c, vm, pid)
     nvme_dev = info_by_serial(s)[NVME]["device"]
     want_temp = value(s, "ssdmon_temperature_celsius", device=nvme_dev)
     tmp = tempfile.mkdtemp(prefix="ssdmon-prom-")
