@@ -132,8 +132,11 @@ void sm_classify(const struct sm_classify_facts *f, struct sm_classification *re
                 return set(ret, SM_CLASS_VIRTUAL, false, "virtual device (no hardware parent)");
         if (f->cdrom || f->scsi_type == 5 || f->scsi_type == 7 || prefix_num(name, "sr"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "optical drive");
-        if (prefix_num(name, "mmcblk") || eq(f->bus, "mmc"))
+        /* mmcblk0, and the eMMC boot areas mmcblk0boot0/1, which are disks too */
+        if (has_prefix(name, "mmcblk") || eq(f->bus, "mmc") || eq(f->parent_subsystem, "mmc"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "MMC/SD card without SMART");
+        if (has_prefix(name, "mtdblock"))
+                return set(ret, SM_CLASS_VIRTUAL, false, "raw flash (MTD) without SMART");
         if (eq(f->driver, "virtio_blk") || eq(f->parent_subsystem, "virtio") ||
             eq(f->bus, "virtio") || lettered_name(name, "vd") || lettered_name(name, "xvd") ||
             eq(f->parent_subsystem, "xen"))

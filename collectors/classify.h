@@ -11,7 +11,7 @@
  *   3. software devices: loop, ram, zram, dm-*, md*, nbd, drbd, bcache, ...,
  *      or anything under /devices/virtual/            -> virtual, not monitored
  *   4. optical drives (sr*, ID_CDROM, SCSI type 5/7)  -> virtual, not monitored
- *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk) and
+ *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk*, mtdblock*) and
  *      hypervisor/cloud volumes that present as SCSI or NVMe (EBS, GCE PD,
  *      Hyper-V, VMware)                                -> virtual
  *   6. no medium (size 0)                              -> not monitored

@@ -161,6 +161,20 @@ static const struct row rows[] = {
           NULL, "mmcblk", "mmc", 0, U, U, false, false, 30777344, NULL, NULL},
          SM_CLASS_VIRTUAL,
          false},
+        {"emmc boot area",
+         {"mmcblk0boot0", "disk",
+          SYS("platform/fe340000.mmc/mmc_host/mmc0/mmc0:0001/block/"
+              "mmcblk0/mmcblk0boot0"),
+          NULL, "mmcblk", "mmc", 0, U, U, false, false, 8192, NULL, NULL},
+         SM_CLASS_VIRTUAL,
+         false},
+        {"mtd flash",
+         {"mtdblock0", "disk",
+          SYS("platform/soc/fe204000.spi/spi_master/spi0/spi0.0/mtd/mtd0/"
+              "mtdblock0"),
+          NULL, NULL, "mtd", 0, U, U, false, false, 32768, NULL, NULL},
+         SM_CLASS_VIRTUAL,
+         false},
         /* Partitions: never (whatever the disk is) */
         {"partition of ssd",
          {"sda1", "partition",
