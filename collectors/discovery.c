@@ -554,7 +554,7 @@ static int scan_all(struct sm_discovery *d, struct list *l)
                 name = udev_device_get_sysname(dev);
                 if (!name || !streq(udev_device_get_devtype(dev), "disk"))
                         continue;
-                describe(dev, &c, NULL);
+                describe(dev, &c, &id);
                 if (!c.monitorable) {
                         sm_log_debug("discovery: %s skipped: %s", name, c.reason);
                         continue;
@@ -567,7 +567,6 @@ static int scan_all(struct sm_discovery *d, struct list *l)
                         sm_log_debug("discovery: %s skipped by include/exclude", name);
                         continue;
                 }
-                describe(dev, &c, &id);
                 r = list_push(l, &id);
                 if (r < 0)
                         return r;
