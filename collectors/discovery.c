@@ -51,6 +51,7 @@ struct explicit_dev {
 struct sm_discovery {
         struct udev *udev;
         struct udev_monitor *mon[2];
+        bool mon_udev[2]; /* this monitor is the "udev" source */
         size_t n_mon;
         int epfd;
         bool include_hdd;
@@ -59,7 +60,11 @@ struct sm_discovery {
         struct explicit_dev *devices;
         size_t n_devices;
         bool udev_db;
+        bool udev_alive; /* the "udev" source has delivered an event: udevd reaches us */
         uint64_t events_seen, events_relevant;
+        /* Kernel names the last scan returned (to tell new devices from known ones). */
+        char (*prev)[sizeof(((struct sm_device_id *)0)->name)];
+        size_t n_prev;
 };
 
 /* A growing list of candidates. */
@@ -528,6 +533,34 @@ static void dedupe(struct list *l)
         l->n = w;
 }
 
+static bool listed_before(const struct sm_discovery *d, const char *name)
+{
+        for (size_t i = 0; i < d->n_prev; i++)
+                if (strcmp(d->prev[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * A new device udevd has not processed yet: the kernel's event came first and
+ * its properties (identity, rotation rate) are not in the database. Wait for
+ * udevd's own event, which asks for another rescan, instead of listing it with
+ * a sysfs identity that changes a moment later. Only when udevd's events do
+ * reach us (else nothing would bring it back before the periodic rescan), and
+ * never for a device already listed (a re-trigger must not drop a disk).
+ */
+static bool wait_for_udev(const struct sm_discovery *d, struct udev_device *dev)
+{
+        const char *name = udev_device_get_sysname(dev);
+
+        if (!d->udev_db || !d->udev_alive || listed_before(d, name))
+                return false;
+        if (udev_device_get_is_initialized(dev) != 0)
+                return false;
+        sm_log_debug("discovery: %s not yet processed by udev, waiting for its event", name);
+        return true;
+}
+
 static int scan_all(struct sm_discovery *d, struct list *l)
 {
         _cleanup_udev_enumerate_ struct udev_enumerate *e = udev_enumerate_new(d->udev);
@@ -567,6 +600,8 @@ static int scan_all(struct sm_discovery *d, struct list *l)
                         sm_log_debug("discovery: %s skipped by include/exclude", name);
                         continue;
                 }
+                if (wait_for_udev(d, dev))
+                        continue;
                 r = list_push(l, &id);
                 if (r < 0)
                         return r;
@@ -688,11 +723,30 @@ static int scan_explicit(struct sm_discovery *d, struct list *l)
                         continue;
                 }
                 x->warned = false;
+                if (wait_for_udev(d, dev))
+                        continue;
                 describe(dev, &c, &id);
                 r = list_push(l, &id);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+static int remember(struct sm_discovery *d, const struct list *l)
+{
+        char(*prev)[sizeof(d->prev[0])] = NULL;
+
+        if (l->n) {
+                prev = calloc(l->n, sizeof(*prev));
+                if (!prev)
+                        return -ENOMEM;
+                for (size_t i = 0; i < l->n; i++)
+                        memcpy(prev[i], l->v[i].name, sizeof(prev[i]));
+        }
+        free(d->prev);
+        d->prev = prev;
+        d->n_prev = l->n;
         return 0;
 }
 
@@ -706,6 +760,11 @@ int sm_discovery_scan(struct sm_discovery *d, struct sm_device_id **ret, size_t 
                 return r;
         }
         dedupe(&l);
+        r = remember(d, &l);
+        if (r < 0) {
+                free(l.v);
+                return r;
+        }
         *ret = l.v;
         *ret_n = l.n;
         return 0;
@@ -762,6 +821,8 @@ int sm_discovery_process(struct sm_discovery *d)
                                 continue; /* filtered out or malformed; poll() decides */
                         }
                         d->events_seen++;
+                        if (d->mon_udev[m])
+                                d->udev_alive = true;
                         if (event_relevant(d, dev)) {
                                 d->events_relevant++;
                                 changed = 1;
@@ -802,6 +863,7 @@ static int add_monitor(struct sm_discovery *d, const char *source)
                 udev_monitor_unref(mon);
                 return r;
         }
+        d->mon_udev[d->n_mon] = strcmp(source, "udev") == 0;
         d->mon[d->n_mon++] = mon;
         return 0;
 }
@@ -899,6 +961,7 @@ struct sm_discovery *sm_discovery_free(struct sm_discovery *d)
         for (size_t i = 0; i < d->n_devices; i++)
                 free(d->devices[i].path);
         free(d->devices);
+        free(d->prev);
         free(d);
         return NULL;
 }

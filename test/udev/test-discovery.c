@@ -445,6 +445,15 @@ static void hotplug(bool fake_udevd)
         CHECK(t >= 0 && t < 2.0, "no change reported within 2 s after add (t=%.3f)", t);
         printf("add noticed after %.3f s\n", t);
         scan_names(d, names, sizeof(names));
+        if (fake_udevd) {
+                /* udevd has not written nvme0n1's database entry yet: wait for its event. */
+                CHECK_STR(names, "sda", "after add, before udev processed it");
+                CHECK(write_file("/run/udev/data/b259:0", "I:1\n") == 0, "udev db entry");
+                umockdev_testbed_uevent(tb, NVME_NS, "change");
+                t = wait_change(d);
+                CHECK(t >= 0, "udev's event not reported");
+                scan_names(d, names, sizeof(names));
+        }
         CHECK_STR(names, "nvme0n1,sda", "after add");
 
         /* Events for devices we never monitor do not ask for a rescan. */
@@ -498,6 +507,8 @@ out:
                 if (r == 0) {
                         scan_names(d, names, sizeof(names));
                         CHECK_STR(names, "", "explicit /dev/nvme2 before add");
+                        if (fake_udevd) /* as if udevd were quick */
+                                CHECK(write_file("/run/udev/data/b259:4", "") == 0, "udev db");
                         /* (umockdev cannot re-add nvme0: a fresh drive) */
                         load("nvme-multipath.umockdev");
                         t = wait_change(d);
