@@ -86,11 +86,11 @@ static inline int udev_sandbox(bool fake_udevd)
 /* Without a sandbox: can the host's udev database collide with a testbed device? */
 static inline bool host_udev_db_collides(void)
 {
-        /* Device numbers used by test/data/umockdev (b = block, c = char). */
-        static const char *const ids[] = {"b8:0",   "b8:1",   "b8:16",  "b8:32",  "b8:48",
-                                          "b8:64",  "b11:0",  "b7:0",   "b252:0", "b253:0",
-                                          "b254:0", "b259:0", "b259:1", "b259:4", "c243:0",
-                                          "c243:1", "c243:2"};
+        /* Block device numbers used by test/data/umockdev (chosen to be rare on real hosts). */
+        static const char *const ids[] = {"b135:0",      "b135:1",      "b135:16",    "b135:32",
+                                          "b135:48",     "b135:64",     "b135:80",    "b11:200",
+                                          "b7:1000",     "b252:1000",   "b253:1000",  "b254:1000",
+                                          "b259:900000", "b259:900001", "b259:900004"};
         char path[64];
 
         for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {

@@ -448,7 +448,7 @@ static void hotplug(bool fake_udevd)
         if (fake_udevd) {
                 /* udevd has not written nvme0n1's database entry yet: wait for its event. */
                 CHECK_STR(names, "sda", "after add, before udev processed it");
-                CHECK(write_file("/run/udev/data/b259:0", "I:1\n") == 0, "udev db entry");
+                CHECK(write_file("/run/udev/data/b259:900000", "I:1\n") == 0, "udev db entry");
                 umockdev_testbed_uevent(tb, NVME_NS, "change");
                 t = wait_change(d);
                 CHECK(t >= 0, "udev's event not reported");
@@ -508,7 +508,7 @@ out:
                         scan_names(d, names, sizeof(names));
                         CHECK_STR(names, "", "explicit /dev/nvme2 before add");
                         if (fake_udevd) /* as if udevd were quick */
-                                CHECK(write_file("/run/udev/data/b259:4", "") == 0, "udev db");
+                                CHECK(write_file("/run/udev/data/b259:900004", "") == 0, "udev db");
                         /* (umockdev cannot re-add nvme0: a fresh drive) */
                         load("nvme-multipath.umockdev");
                         t = wait_change(d);
