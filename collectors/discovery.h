@@ -39,7 +39,9 @@ struct sm_discovery *sm_discovery_free(struct sm_discovery *d);
 /*
  * Enumerate now. *ret is a malloc'd array of the devices to monitor (one entry per
  * physical drive; NVMe namespaces carry their controller node in devnode), sorted by
- * name; the caller frees it.
+ * name; the caller frees it. Devices with the same WWN or the same serial+model are
+ * one drive (the first name is kept). When udevd's events reach us, a NEW disk udevd
+ * has not processed yet is left out until its udev event asks for another rescan.
  */
 int sm_discovery_scan(struct sm_discovery *d, struct sm_device_id **ret, size_t *ret_n);
 
@@ -53,8 +55,10 @@ int sm_discovery_fd(const struct sm_discovery *d);
 
 /*
  * Drain pending uevents. Returns 1 when the device set may have changed (add or
- * remove of a block disk, or a change event: the caller debounces and rescans),
- * 0 when nothing relevant happened, or a negative errno.
+ * remove of a block disk, or a change event: the caller debounces and rescans; also
+ * after the kernel dropped events), 0 when nothing relevant happened (events of
+ * loop/zram/dm/md/optical/virtio devices and partitions are ignored unless explicit
+ * devices are configured), or a negative errno. At most 4096 events per call.
  */
 int sm_discovery_process(struct sm_discovery *d);
 
