@@ -188,7 +188,8 @@ enum sm_npd_status sm_oneshot_verdict(const struct sm_snapshot *s, bool include_
                               t.read, t.monitored);
                 st = SM_NPD_UNKNOWN;
         } else if (t.read == 0) {
-                sm_buf_printf(&b, "UNKNOWN: all %zu %ss asleep, not read", t.asleep, cls);
+                sm_buf_printf(&b, "UNKNOWN: %zu %s%s asleep, none read", t.asleep, cls,
+                              t.asleep == 1 ? "" : "s");
                 st = SM_NPD_UNKNOWN;
         } else {
                 sm_buf_printf(&b, "OK: %zu %s%s healthy", t.read, cls, t.read == 1 ? "" : "s");

@@ -180,7 +180,7 @@ static void test_check(void)
         devs[0] = devs[1];
         snap.n_devices = 1;
         CHECK(verdict(false, msg, sizeof(msg)) == 2, "all asleep");
-        CHECK(strcmp(msg, "UNKNOWN: all 1 SSDs asleep, not read") == 0, "all asleep: '%s'", msg);
+        CHECK(strcmp(msg, "UNKNOWN: 1 SSD asleep, none read") == 0, "all asleep: '%s'", msg);
 
         /* HDDs count only with include_hdd. */
         reset();
