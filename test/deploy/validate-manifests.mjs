@@ -20,7 +20,6 @@
 // Usage: node validate-manifests.mjs base.yaml nfd.yaml leastpriv.yaml npd.yaml npd.json
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import YAML from "yaml";
@@ -92,8 +91,9 @@ function schemaErrors(obj) {
 
 // Type-check many objects in one compiler run; returns one error string (or null) per object.
 function fieldErrors(objs) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sm-tscheck-"));
-  const file = path.join(here, `.tscheck-${process.pid}.ts`); // beside node_modules for resolution
+  // Inside node_modules (git-ignored), so bare imports resolve to the installed models.
+  const dir = fs.mkdtempSync(path.join(here, "node_modules", ".sm-tscheck-"));
+  const file = path.join(dir, "check.ts");
   const lines = [];
   const imports = new Set();
   const starts = [];
@@ -145,7 +145,6 @@ function fieldErrors(objs) {
     });
     return errs;
   } finally {
-    fs.rmSync(file, { force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
