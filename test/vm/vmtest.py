@@ -773,6 +773,8 @@ def scenario_bench(vm, c, args):
             continue
         wait_collections(vm, 2)
         results[tag] = agent_cpu_per_collection(vm, pid, args.bench_seconds)
+        print("BENCH agent %-4s: last collection took %.3f s wall" % (
+            tag, value(scrape(vm)[0], "ssdmon_collection_duration_seconds")))
         vm.run("kill %s; sleep 0.5" % pid)
         vm.agents = []
     reps = args.bench_reps
