@@ -762,11 +762,13 @@ int sm_poller_collect_once(const struct sm_config *cfg, struct sm_snapshot **ret
 {
         struct sm_store *store = sm_store_new();
         struct sm_poller *p = NULL;
+        struct sm_config once = *cfg;
         int r;
 
         if (!store)
                 return -ENOMEM;
-        r = sm_poller_new(cfg, store, &p, err, errlen);
+        once.udev_monitor = false; /* one collection: no events to follow */
+        r = sm_poller_new(&once, store, &p, err, errlen);
         if (r < 0)
                 goto out;
         while (!p->ready)
