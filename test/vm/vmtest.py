@@ -471,6 +471,16 @@ def scenario_values(vm, c, args):
     check_ata(c, s, jbyser.get(SSD), SSD, ref2[SSD], "ssd")
     check_ata(c, s, jbyser.get(HDD), HDD, ref2[HDD], "hdd")
     check_nvme(c, s, jbyser.get(NVME), NVME, ref2[NVME])
+    for ser in serials:
+        name = info_by_serial(s).get(ser, {}).get("device")
+        if name:
+            st, body1 = vm.http("/api/v1/devices/" + name)
+            one = json.loads(body1) if st == 200 else {}
+            c.ok(one.get("serial") == ser and one.get("device") == name,
+                 "GET /api/v1/devices/%s is that device" % name, "HTTP %d %r" % (st, body1[:200]))
+    c.eq(vm.http("/healthz")[0], 200, "GET /healthz")
+    c.eq(vm.http("/readyz")[0], 200, "GET /readyz")
+    c.eq(value(s, "ssdmon_udev_monitor"), 1, "agent follows udev events in the VM (ssdmon_udev_monitor)")
     promtool = shutil.which("promtool")
     if promtool:
         r = subprocess.run([promtool, "check", "metrics"], input=body, text=True,
@@ -597,6 +607,14 @@ def scenario_hotplug(vm, c, args):
     ok, dt = timed(present(SSD2), 10)
     c.ok(ok and dt <= 2.0, "rescanned SATA disk back in /metrics within 2 s (%.2f s)" % dt)
     c.ok(SSD in info_by_serial(scrape(vm)[0]), "other SATA disk still listed")
+    # the re-added disk is a new SCSI device: descriptor sense is off again until set
+    dm2 = disk_map(vm)
+    if c.ok(SSD2 in dm2, "guest sees the rescanned disk again"):
+        set_dsense(vm, [dm2[SSD2]["name"]])
+        ok = wait_for(lambda: (lambda s: value(s, "ssdmon_device_up",
+                                               device=info_by_serial(s)[SSD2]["device"]) == 1)(
+            scrape(vm)[0]), 40)
+        c.ok(ok, "rescanned SATA disk read once D_SENSE=1 (next collection)")
     c.ok(agent_alive(vm, pid), "agent still running")
 
 
