@@ -103,7 +103,7 @@ def section(title):
 
 def main():
     demo = demo_dir()
-    captures = sorted(f for f in os.listdir(demo) if f != "README.md" and not f.startswith("."))
+    captures = sorted(f for f in os.listdir(demo) if not f.endswith(".md") and not f.startswith("."))
     devices = [f for f in captures if not f.endswith(".id-ctrl")]
     print(f"ssd-monitor benchmarks; {os.cpu_count()} CPUs; demo captures: {demo} ({len(devices)} devices)")
 
