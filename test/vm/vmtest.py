@@ -611,10 +611,11 @@ def scenario_hotplug(vm, c, args):
     dm2 = disk_map(vm)
     if c.ok(SSD2 in dm2, "guest sees the rescanned disk again"):
         set_dsense(vm, [dm2[SSD2]["name"]])
+        vm.sh("kill -USR1 %s" % pid)  # collect now instead of in up to 30 s
         ok = wait_for(lambda: (lambda s: value(s, "ssdmon_device_up",
                                                device=info_by_serial(s)[SSD2]["device"]) == 1)(
-            scrape(vm)[0]), 40)
-        c.ok(ok, "rescanned SATA disk read once D_SENSE=1 (next collection)")
+            scrape(vm)[0]), 10)
+        c.ok(ok, "rescanned SATA disk read once D_SENSE=1 and SIGUSR1 asks for a collection")
     c.ok(agent_alive(vm, pid), "agent still running")
 
 
