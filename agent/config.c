@@ -40,7 +40,7 @@ static const char usage[] =
         "  --device=PATH                    monitor only the devices named (repeatable; any\n"
         "                                   class; include/exclude do not apply)\n"
         "  --replay=DIR                     serve captures from DIR instead of devices\n"
-        "  --features.file=PATH             feature file for 'features'\n"
+        "  --features.file=PATH             feature file for 'features' (- for stdout)\n"
         "                                   (default " DEFAULT_FEATURES_FILE ")\n"
         "  --features.expiry=DURATION       expiry written into the feature file (default 1h)\n"
         "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
@@ -226,8 +226,9 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 c->replay_dir = v;
                 return 0;
         case O_FEATURES_FILE:
-                if (v[0] != '/' || strlen(v) >= 4000)
-                        return fail(err, errlen, "--%s: '%s' is not an absolute path", o->name, v);
+                if ((v[0] != '/' && strcmp(v, "-") != 0) || strlen(v) >= 4000)
+                        return fail(err, errlen, "--%s: '%s' is not an absolute path or -", o->name,
+                                    v);
                 c->features_file = v;
                 return 0;
         case O_LOG_LEVEL:

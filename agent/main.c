@@ -207,6 +207,10 @@ int main(int argc, char **argv)
                 return 2;
         }
         sm_log_set_level(cfg.log_level);
+        /* One-shot modes speak through their output and exit code; keep stderr for trouble. */
+        if ((cfg.mode == SM_MODE_CHECK || cfg.mode == SM_MODE_FEATURES) &&
+            cfg.log_level == SM_LOG_INFO)
+                sm_log_set_level(SM_LOG_WARN);
         switch (cfg.mode) {
         case SM_MODE_HELP:
                 fputs(sm_config_usage(), stdout);

@@ -185,7 +185,7 @@ static void log_transition(const struct sm_device_state *old, const struct sm_de
         switch (st->status) {
         case SM_READ_OK:
                 if (old->status == SM_READ_NEVER)
-                        sm_log_info("device '%s': read ok", st->id.name);
+                        sm_log_debug("device '%s': read ok", st->id.name);
                 else
                         sm_log_info("device '%s': readable again", st->id.name);
                 break;
