@@ -427,8 +427,19 @@ def check_nvme(c, s, jdev, ser, ref):
            "ssdmon_available_spare_threshold_ratio")
     c.near(value(s, "ssdmon_endurance_used_ratio", device=dev), sl["percent_used"] / 100,
            "ssdmon_endurance_used_ratio (percent_used / 100)")
+    c.ok(u(sl["data_units_written"]) > 0 and u(sl["host_read_commands"]) > 0,
+         "NVMe counters are non-zero after the test's I/O")
     for key, metric, scale in NVME_COUNTERS:
         c.eq(value(s, metric, device=dev), u(sl[key]) * scale, "%s (%s x %d)" % (metric, key, scale))
+    eg = sl["endurance_grp_critical_warning_summary"]
+    for bit, name in ((0, "spare"), (2, "degraded"), (3, "readonly")):
+        c.eq(value(s, "ssdmon_nvme_endurance_group_critical_warning", device=dev, warning=name),
+             (eg >> bit) & 1, "ssdmon_nvme_endurance_group_critical_warning{warning=%s}" % name)
+    for k in ("1", "2"):
+        c.eq(value(s, "ssdmon_nvme_thermal_transitions_total", device=dev, threshold=k),
+             sl["thm_temp%s_trans_count" % k], "ssdmon_nvme_thermal_transitions_total{threshold=%s}" % k)
+        c.eq(value(s, "ssdmon_nvme_thermal_seconds_total", device=dev, threshold=k),
+             sl["thm_temp%s_total_time" % k], "ssdmon_nvme_thermal_seconds_total{threshold=%s}" % k)
     sensors = {l["sensor"]: v for l, v in select(s, "ssdmon_temperature_celsius", device=dev)
                if "sensor" in l}
     want = {str(k): sl["temperature_sensor_%d" % k] - 273 for k in range(1, 9)
@@ -452,6 +463,13 @@ def check_nvme(c, s, jdev, ser, ref):
 def scenario_values(vm, c, args):
     dm = disk_map(vm)
     set_dsense(vm, [dm[SSD]["name"], dm[HDD]["name"]])
+    # Real I/O on the (throwaway) NVMe namespace, so that the data-unit and command
+    # counters are not 0 and a wrong unit or offset cannot hide behind 0 x factor.
+    nv = dm[NVME]["name"]
+    vm.sh("dd if=/dev/zero of=/dev/%(n)s bs=64k count=160 conv=fsync 2>/dev/null\n"
+          "udevadm settle; echo 3 > /proc/sys/vm/drop_caches\n"
+          "dd if=/dev/%(n)s of=/dev/null bs=64k count=320 2>/dev/null\n"
+          "udevadm settle" % {"n": nv})
     pid = start_agent(vm, extra=["--collector.include-hdd"])
     s = wait_up(vm, [SSD, HDD, NVME])
     if not c.ok(s is not None, "agent reads the SATA SSD, SATA HDD and NVMe (device_up 1)",
