@@ -40,7 +40,8 @@ static const char usage[] =
         "  --device=PATH                    monitor only the devices named (repeatable; any\n"
         "                                   class; include/exclude do not apply)\n"
         "  --replay=DIR                     serve captures from DIR instead of devices\n"
-        "  --features.file=PATH             feature file for 'features' (- for stdout)\n"
+        "  --features.file=PATH             feature file for 'features' (- for stdout); given to\n"
+        "                                   serve, rewritten after every collection\n"
         "                                   (default " DEFAULT_FEATURES_FILE ")\n"
         "  --features.expiry=DURATION       expiry written into the feature file (default 1h)\n"
         "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
@@ -230,6 +231,7 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                         return fail(err, errlen, "--%s: '%s' is not an absolute path or -", o->name,
                                     v);
                 c->features_file = v;
+                c->features_file_set = true;
                 return 0;
         case O_LOG_LEVEL:
                 if (sm_log_parse_level(v, &c->log_level) < 0)

@@ -46,6 +46,7 @@ struct sm_config {
         unsigned http_max_per_ip;    /* --web.max-connections-per-ip, default 16 */
         bool keep_privileges;        /* --no-drop-privileges (tests, debugging) */
         const char *features_file;   /* features: output file (default NFD's features.d path) */
+        bool features_file_set;      /* --features.file given: serve also refreshes the file */
         uint64_t features_expiry_s;  /* features: expiry written into the file */
 };
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/config.h"
@@ -146,8 +147,36 @@ static bool is_ready(struct sm_store *st)
         return ready;
 }
 
+/* With --features.file, serve keeps the NFD feature file fresh after each collection. */
+static void refresh_features(struct daemon_state *d, uint64_t *last_collection)
+{
+        struct sm_snapshot *s;
+        struct sm_buf b;
+        int r;
+
+        if (!d->cfg->features_file_set || strcmp(d->cfg->features_file, "-") == 0)
+                return;
+        s = sm_store_acquire(d->store);
+        if (!s || !s->ready || s->stats.collections_total == *last_collection) {
+                sm_snapshot_unref(s);
+                return;
+        }
+        *last_collection = s->stats.collections_total;
+        sm_buf_init(&b);
+        sm_oneshot_render_features(&b, s, d->cfg->include_hdd, time(NULL),
+                                   d->cfg->features_expiry_s);
+        sm_snapshot_unref(s);
+        r = sm_buf_failed(&b) ? -ENOMEM
+                              : sm_oneshot_write_atomic(d->cfg->features_file, b.data, b.len);
+        if (r < 0)
+                sm_log_warn("cannot write feature file '%s': %s", d->cfg->features_file,
+                            strerror(-r));
+        sm_buf_free(&b);
+}
+
 static void run(struct daemon_state *d)
 {
+        uint64_t last_features = 0;
         uint64_t wd_usec = 0, last_ping = 0;
         bool notified = false, watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
 
@@ -162,6 +191,7 @@ static void run(struct daemon_state *d)
                         sd_notify(0, "READY=1\nSTATUS=serving");
                         notified = true;
                 }
+                refresh_features(d, &last_features);
                 now = sm_now_mono_ms();
                 /* Ping only while the collector loop is turning (it turns at least every 5 s). */
                 if (watchdog && now - last_ping >= wd_usec / 2000 &&
