@@ -61,6 +61,8 @@ TOOLS = {
 }
 
 # Kernel modules the guest loads, in this order (dependencies are resolved too).
+# The crypto ones are optional (sd_mod/nvme fall back without them; names vary by kernel).
+OPTIONAL_MODULES = {"crct10dif_generic", "crc64_rocksoft_generic"}
 MODULES = [
     "crct10dif_generic", "crc64_rocksoft_generic",
     "virtio_pci", "virtio_console", "virtio_net", "virtio_blk",
@@ -380,6 +382,7 @@ def module_closure(kver, names):
             base = os.path.basename(path).split(".ko")[0]
             byname[base.replace("-", "_")] = path
     order = []
+    found = []
 
     def visit(p):
         if p in order:
@@ -396,9 +399,12 @@ def module_closure(kver, names):
                 if any(os.path.basename(l.strip()).split(".ko")[0].replace("-", "_") ==
                        n.replace("-", "_") for l in f):
                     continue
+            if n in OPTIONAL_MODULES:
+                continue
             raise VMError("kernel module %s not found for %s" % (n, kver))
         visit(p)
-    return order
+        found.append(n)
+    return order, found
 
 
 def build_base_cpio(kver, out_path):
@@ -435,7 +441,7 @@ def build_base_cpio(kver, out_path):
     c.file("etc/group", GUEST_GROUP.encode())
     c.file("etc/udev/udev.conf", b"udev_log=err\n")
     # kernel modules (+ a depmod for this subset, so busybox modprobe and udev's kmod work)
-    mods = module_closure(kver, MODULES)
+    mods, load = module_closure(kver, MODULES)
     with tempfile.TemporaryDirectory() as root:
         mdir = os.path.join(root, "lib/modules", kver)
         for m in mods:
@@ -451,7 +457,7 @@ def build_base_cpio(kver, out_path):
                 full = os.path.join(dirpath, fn)
                 c.copy(full, "usr/lib/modules/" + os.path.relpath(full, os.path.join(root, "lib/modules")),
                        0o644)
-    c.file("etc/smvm-modules", ("\n".join(MODULES) + "\n").encode())
+    c.file("etc/smvm-modules", ("\n".join(load) + "\n").encode())
     c.file("init", GUEST_INIT.encode(), 0o755)
     c.file("usr/bin/smvm-ctl", GUEST_CTL.encode(), 0o755)
     tmp = out_path + ".tmp"
