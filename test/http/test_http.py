@@ -558,6 +558,70 @@ def test_process(tmp, replay):
     srv.stop()
 
 
+def ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def test_listen(replay):
+    """Several listen addresses, IPv6 included: each one serves the same snapshot."""
+    extra = ["--web.listen-address=127.0.0.1:0", "--web.listen-address=[::1]:0"] if ipv6_loopback() \
+        else ["--web.listen-address=127.0.0.1:0"]
+    if len(extra) == 1:
+        print("note: no IPv6 loopback here; only two IPv4 listeners are checked")
+    srv = Server(replay, *extra)
+    try:
+        srv.wait_log(r"first collection finished", 15)
+        found = re.findall(r"listening on (\S+) \(port (\d+)\)", srv.stderr())
+        check(len(found) == 1 + len(extra), f"one listener per address: {found}")
+        etags = set()
+        for spec, port in found:
+            host = "::1" if spec.startswith("[::1]") else "127.0.0.1"
+            c = http.client.HTTPConnection(host, int(port), timeout=5)
+            c.request("GET", "/api/v1/devices/sda")
+            r = c.getresponse()
+            body = r.read()
+            etags.add(r.getheader("ETag"))
+            c.close()
+            check(r.status == 200 and json.loads(body).get("device") == "sda", f"listener {spec} port {port}: {r.status}")
+        check(len({p for _, p in found}) == len(found), "distinct ports")
+    finally:
+        check(srv.stop() == 0, "multi-listener server exits 0")
+
+
+def test_total_limit(replay):
+    """--web.max-connections caps connections from everyone together: beyond it the
+    server stops accepting, so further clients wait in the kernel's backlog and are
+    served once a slot frees (unlike the per-IP limit, which closes them)."""
+    import select
+    srv = Server(replay, "--web.max-connections=5", "--web.max-connections-per-ip=100")
+    try:
+        socks = [socket.create_connection(("127.0.0.1", srv.port), timeout=5) for _ in range(12)]
+        for s in socks:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(1.0)
+        ready, _, _ = select.select(socks, [], [], 0)
+        served = [s for s in ready if status_of(s.recv(4096)) == 200]
+        print(f"total connection limit: {len(served)} of 12 served at once", flush=True)
+        check(len(served) == 5, f"total limit 5: {len(served)} of 12 served at once")
+        for s in served:
+            s.close()
+        waiting = [s for s in socks if s not in served]
+        time.sleep(1.0)
+        ready, _, _ = select.select(waiting, [], [], 0)
+        check(len(ready) == 5, f"5 queued clients served after 5 slots freed: {len(ready)}")
+        for s in socks:
+            s.close()
+        time.sleep(0.3)
+        healthy(srv)
+    finally:
+        srv.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="sm-http-")
     replay = os.path.join(tmp, "replay")
@@ -576,6 +640,8 @@ def main():
                          ("malformed", lambda: test_malformed(srv, timeout_s)),
                          ("connection limit", lambda: test_connection_limit(srv, per_ip)),
                          ("not ready", lambda: test_not_ready(tmp)),
+                         ("listeners", lambda: test_listen(replay)),
+                         ("total connection limit", lambda: test_total_limit(replay)),
                          ("process", lambda: test_process(tmp, replay))]:
             print(f"--- {name}", flush=True)
             try:
