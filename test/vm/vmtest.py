@@ -50,13 +50,13 @@ HDD_WWN = "0x5000c50015ea71ad"
 
 def std_disks(extra_ssd=False):
     d = [
-        vmlib.Disk("sata-ssd", SSD, model="SMVM_SATA_SSD", wwn=SSD_WWN),
-        vmlib.Disk("sata-hdd", HDD, model="SMVM_SATA_HDD", wwn=HDD_WWN),
+        vmlib.Disk("sata-ssd", SSD, model="SMVM SATA SSD", wwn=SSD_WWN),
+        vmlib.Disk("sata-hdd", HDD, model="SMVM SATA HDD", wwn=HDD_WWN),
         vmlib.Disk("nvme", NVME),
         vmlib.Disk("virtio", VIRT),
     ]
     if extra_ssd:
-        d.insert(1, vmlib.Disk("sata-ssd", SSD2, model="SMVM_SATA_SSD2"))
+        d.insert(1, vmlib.Disk("sata-ssd", SSD2, model="SMVM SATA SSD 2"))
     return d
 
 
@@ -871,9 +871,12 @@ def scenario_capture(vm, c, args):
     with open(os.path.join(out, "qemu-nvme.smartctl.json"), "w") as f:
         f.write(vm.run("smartctl --json -a /dev/%s" % ctrl)[1])
     with open(os.path.join(out, "versions.txt"), "w") as f:
-        f.write(vm.sh("uname -r; smartctl --version | head -1; nvme version; skdump --help 2>&1 | head -1 || true"))
+        f.write(vm.sh("uname -r; smartctl --version | head -1; nvme version"))
         f.write(subprocess.run(["qemu-system-x86_64", "--version"], stdout=subprocess.PIPE,
                                text=True).stdout.splitlines()[0] + "\n")
+        # the guest's tools are copied from these host packages
+        f.write(subprocess.run(["dpkg-query", "-W", "-f=${Package} ${Version}\\n"] + vmlib.PACKAGES,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout)
     c.ok(os.path.getsize(os.path.join(out, "qemu-nvme.smart-log")) == 512 and
          os.path.getsize(os.path.join(out, "qemu-nvme.id-ctrl")) == 4096, "captured qemu-nvme")
 
