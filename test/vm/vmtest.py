@@ -32,6 +32,7 @@ import traceback
 import urllib.parse
 import urllib.request
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vmlib  # noqa: E402
 from vmlib import log, parse_metrics, select  # noqa: E402
@@ -205,9 +206,8 @@ def wait_for(fn, timeout, interval=0.25):
     while True:
         try:
             r = fn()
-        except (OSError, vmlib.VMError, ValueError) as e:
+        except (OSError, vmlib.VMError, ValueError):
             r = None
-            last_err = e  # noqa: F841
         if r or time.monotonic() >= deadline:
             return r
         time.sleep(interval)
