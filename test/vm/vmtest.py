@@ -460,6 +460,13 @@ def check_nvme(c, s, jdev, ser, ref):
     c.prefix = ""
 
 
+def block_io(vm):
+    """Per drive: QEMU's block-layer operation counters."""
+    keys = ("rd_operations", "wr_operations", "flush_operations", "unmap_operations")
+    return {b.get("device") or b.get("qdev"): tuple(b["stats"].get(k, 0) for k in keys)
+            for b in vm.qmp.cmd("query-blockstats")}
+
+
 def scenario_values(vm, c, args):
     dm = disk_map(vm)
     set_dsense(vm, [dm[SSD]["name"], dm[HDD]["name"]])
@@ -476,6 +483,14 @@ def scenario_values(vm, c, args):
                 agent_log(vm)[-2000:]):
         return
     serials = [SSD, HDD, NVME]
+    # Seen from the hypervisor: while the agent collects, no disk gets a data read,
+    # write, flush or unmap (SMART/identify commands are not block I/O in QEMU).
+    io0 = block_io(vm)
+    s_io = wait_collections(vm, 3)
+    io1 = block_io(vm)
+    c.ok(s_io is not None and io0 == io1,
+         "no read/write/flush/unmap reaches any disk during 3 agent collections (QMP query-blockstats)",
+         "before %r after %r" % (io0, io1))
     ref1 = refs_for(vm, dm, serials)
     s = wait_collections(vm, 2)  # a whole collection after ref1 began
     c.ok(s is not None, "agent keeps collecting")
