@@ -192,7 +192,11 @@ def devices_json(vm, port=vmlib.AGENT_PORT):
 
 
 def value(samples, name, **labels):
+    """The one sample with these labels; with several, the one with no other labels
+    (so device=X picks the composite temperature, not the sensor="N" ones)."""
     s = select(samples, name, **labels)
+    if len(s) > 1:
+        s = [(l, v) for l, v in s if set(l) == set(labels)]
     return s[0][1] if len(s) == 1 else None
 
 
