@@ -292,7 +292,7 @@ static struct sm_device_state *make_devices(const struct sm_device_state tmpl[2]
         return devs;
 }
 
-static int server(const char *self, const char *data_dir, unsigned requests)
+static int server(const char *self, const char *data_dir, unsigned requests, unsigned rounds)
 {
         static const size_t sizes[] = {1, 10, 100, 1000};
         struct sm_device_state tmpl[2];
@@ -355,20 +355,34 @@ static int server(const char *self, const char *data_dir, unsigned requests)
                 sm_store_publish(st, s); /* the previous size's snapshot is freed */
                 free(devs);
                 row[k].rss_kib = rss_kib();
-                if (run_client(self, sm_http_port(h, 0), requests, true, &row[k].gz,
-                               &row[k].cpu_gz_us) < 0 ||
-                    run_client(self, sm_http_port(h, 0), requests, false, &row[k].plain,
-                               &row[k].cpu_plain_us) < 0)
-                        return 1;
-                row[k].cpu_gz_us = row[k].cpu_gz_us * 1e6 / (requests + requests / 10);
-                row[k].cpu_plain_us = row[k].cpu_plain_us * 1e6 / (requests + requests / 10);
+                /* Best of `rounds`: the machine may be shared; the minimum is the cost. */
+                row[k].cpu_gz_us = row[k].cpu_plain_us = INFINITY;
+                for (unsigned rd = 0; rd < rounds; rd++) {
+                        struct client_result res;
+                        double cpu;
+
+                        if (run_client(self, sm_http_port(h, 0), requests, true, &res, &cpu) < 0)
+                                return 1;
+                        cpu = cpu * 1e6 / (requests + requests / 10);
+                        if (cpu < row[k].cpu_gz_us) {
+                                row[k].cpu_gz_us = cpu;
+                                row[k].gz = res;
+                        }
+                        if (run_client(self, sm_http_port(h, 0), requests, false, &res, &cpu) < 0)
+                                return 1;
+                        cpu = cpu * 1e6 / (requests + requests / 10);
+                        if (cpu < row[k].cpu_plain_us) {
+                                row[k].cpu_plain_us = cpu;
+                                row[k].plain = res;
+                        }
+                }
         }
         sm_http_stop(h);
         sm_store_free(st);
 
-        printf("Scrape cost vs device count: %u keep-alive requests per row on 127.0.0.1 "
-               "(+10%% warm-up), one client connection.\n",
-               requests);
+        printf("Scrape cost vs device count: %u keep-alive requests per run on 127.0.0.1 "
+               "(+10%% warm-up), one client connection; best of %u runs per row.\n",
+               requests, rounds);
         printf("Server CPU = this process's user+sys time while the client ran, per request "
                "(includes the kernel's copy of the bytes).\n\n");
         printf("%7s | %10s %9s | %11s %8s %8s %9s | %11s %8s %8s %9s\n", "devices", "metrics B",
@@ -446,7 +460,7 @@ static int collect(const char *dir, unsigned reps)
 int main(int argc, char **argv)
 {
         const char *data = "test/data/http";
-        unsigned requests = 2000;
+        unsigned requests = 2000, rounds = 3;
 
         if (argc >= 6 && strcmp(argv[1], "--client") == 0)
                 return client((unsigned)atoi(argv[2]), argv[3], (unsigned)atoi(argv[4]),
@@ -456,11 +470,13 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc)
                         requests = (unsigned)atoi(argv[++i]);
+                else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+                        rounds = (unsigned)atoi(argv[++i]);
                 else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
                         data = argv[++i];
                 else {
                         fprintf(stderr,
-                                "usage: %s [--requests N] [--data DIR]\n"
+                                "usage: %s [--requests N] [--rounds R] [--data DIR]\n"
                                 "       %s --client PORT PATH N gzip|plain\n"
                                 "       %s --collect DIR [REPEATS]\n",
                                 argv[0], argv[0], argv[0]);
@@ -469,5 +485,7 @@ int main(int argc, char **argv)
         }
         if (requests < 10)
                 requests = 10;
-        return server("/proc/self/exe", data, requests);
+        if (rounds < 1)
+                rounds = 1;
+        return server("/proc/self/exe", data, requests, rounds);
 }
