@@ -207,6 +207,7 @@ def test_routes(srv):
     check(st == 200 and h.get("content-type") == "application/json", f"/api/v1/devices {st} {h.get('content-type')}")
     doc = json.loads(body)
     check(isinstance(doc.get("generation"), int) and doc["generation"] >= 1, "generation")
+    check(h.get("etag") == f'"g{doc.get("generation")}"', f"ETag {h.get('etag')} names generation {doc.get('generation')}")
     check(doc.get("ready") is True, "ready true in JSON")
     check(isinstance(doc.get("collection_timestamp"), (int, float)) and doc["collection_timestamp"] > 1.6e9,
           "collection_timestamp")
