@@ -22,6 +22,7 @@ Python 3 standard library only.
 
 import base64
 import contextlib
+import ctypes
 import fcntl
 import gzip
 import hashlib
@@ -100,6 +101,14 @@ _T0 = time.monotonic()
 
 class VMError(Exception):
     pass
+
+
+def child_setup():
+    """preexec_fn for QEMU and Prometheus: own session (killed as a group), and
+    SIGKILL when the harness dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
+    os.setsid()
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 # ----------------------------------------------------------------------------
@@ -704,7 +713,7 @@ class VM:
             t0 = time.monotonic()
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                          stdout=open(os.path.join(self.workdir, "qemu.log"), "wb"),
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, preexec_fn=child_setup)
             try:
                 self.qmp = QMP(os.path.join(self.workdir, "qmp.sock"), proc=self.proc)
                 break

@@ -721,7 +721,7 @@ def prometheus_server(target, workdir):
     p = subprocess.Popen(["prometheus", "--config.file=" + cfg, "--storage.tsdb.path=" + data,
                           "--web.listen-address=127.0.0.1:%d" % port],
                          stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-                         start_new_session=True, cwd=workdir)
+                         preexec_fn=vmlib.child_setup, cwd=workdir)
     try:
         yield "http://127.0.0.1:%d" % port, p
     finally:
@@ -911,7 +911,17 @@ SCENARIOS = {
 }
 
 
+class Terminated(BaseException):
+    """SIGTERM/SIGINT (e.g. meson's timeout): unwind so QEMU and Prometheus are killed."""
+
+
+def _terminate(signum, _frame):
+    raise Terminated("signal %d" % signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agent", default=os.environ.get("SM_AGENT"), help="the ssd-monitor binary")
     ap.add_argument("--cache", default=os.environ.get("SM_VM_CACHE") or
@@ -935,10 +945,21 @@ def main():
     except vmlib.VMError as e:
         print("SKIP: %s" % e)
         return 77
+    try:
+        run_scenarios(args, c)
+    except Terminated as e:
+        c.fail("run not interrupted", str(e))
+    print("# wall time %.1f s" % (time.monotonic() - t_start))
+    print("%d passed, %d failed" % (c.passed, c.failed))
+    return 1 if c.failed else 0
+
+
+def run_scenarios(args, c):
     for name in args.scenarios:
         fn, disks = SCENARIOS[name]
         print("# scenario %s" % name, flush=True)
         vm = None
+        failed_before = c.failed
         try:
             with vmlib.VM(args.agent, disks(), args.cache, smp=args.smp,
                           fwd_ports=(vmlib.AGENT_PORT, vmlib.AGENT_PORT2)) as vm:
@@ -947,7 +968,7 @@ def main():
                 fn(vm, c, args)
                 if name not in ("bench", "capture"):
                     stop_agents(vm, c)
-                if c.failed:
+                if c.failed > failed_before:
                     for tag in ("agent", "default", "hdd"):
                         rc, out = vm.run("cat /tmp/%s.log 2>/dev/null | tail -40" % tag)
                         if out.strip():
@@ -958,9 +979,6 @@ def main():
             traceback.print_exc(file=sys.stdout)
             if vm is not None:
                 print("# --- console tail\n# " + vm.console()[-2000:].replace("\n", "\n# "))
-    print("# wall time %.1f s" % (time.monotonic() - t_start))
-    print("%d passed, %d failed" % (c.passed, c.failed))
-    return 1 if c.failed else 0
 
 
 if __name__ == "__main__":
