@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "agent/render.h"
 #include "agent/snapshot.h"
 #include "agent/util.h"
 #include "check.h"
@@ -150,6 +151,48 @@ static void test_bodies(void)
         sm_snapshot_unref(s);
 }
 
+static void test_render_edges(void)
+{
+        struct sm_device_state d[1];
+        struct sm_body b = {0};
+        struct sm_snapshot *s;
+        char big[1024];
+        cJSON *j;
+
+        /* gzip only from 1 KiB on, and then it round-trips. */
+        memset(big, 'm', sizeof(big));
+        b.data = big;
+        b.len = 1023;
+        CHECK(sm_render_gzip(&b) == 0 && b.gz == NULL, "1023 bytes stay plain");
+        b.len = 1024;
+        CHECK(sm_render_gzip(&b) == 0 && b.gz != NULL && gunzip_equals(&b), "1024 bytes gzipped");
+        free(b.gz);
+
+        /* A name with every character that needs escaping somewhere. */
+        dev(&d[0], "q\"b\\c\nd<e>&", "S/1 x", "");
+        s = build(4, d, 1);
+        CHECK(s != NULL, "build odd name");
+        if (!s)
+                return;
+        CHECK(strstr(s->metrics.data, "ssdmon_device_up{device=\"q\\\"b\\\\c\\nd<e>&\"} 0\n") !=
+                      NULL,
+              "Prometheus label escaped");
+        CHECK(strstr(s->metrics.data, "serial=\"S/1 x\"") != NULL, "serial label");
+        j = cJSON_Parse(s->device_json[0].data);
+        CHECK(j && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "device")),
+                          "q\"b\\c\nd<e>&") == 0,
+              "JSON round-trips the name");
+        CHECK(j && cJSON_IsNull(cJSON_GetObjectItem(j, "health")), "no data: health null");
+        CHECK(j && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "error")), "synthetic") == 0,
+              "error string");
+        cJSON_Delete(j);
+        CHECK(strstr(s->landing.data, "q&quot;b\\c\nd&lt;e&gt;&amp;") != NULL, "HTML escaped");
+        CHECK(strstr(s->landing.data, "<e>") == NULL, "no raw markup from a name");
+        CHECK(sm_snapshot_find(s, "q\"b\\c\nd<e>&") == 0 && sm_snapshot_find(s, "S/1 x") == 0,
+              "find odd name and serial");
+        sm_snapshot_unref(s);
+}
+
 static void test_store(void)
 {
         struct sm_store *st = sm_store_new();
@@ -253,6 +296,7 @@ int main(void)
 {
         test_find();
         test_bodies();
+        test_render_edges();
         test_store();
         test_store_race();
         return check_summary();
