@@ -435,6 +435,42 @@ def test_malformed(srv, timeout_s):
     healthy(srv)
 
 
+def test_mutations(srv, count=120):
+    """Deterministic random damage to valid requests (seeded, so a failure replays):
+    every answer is well-formed HTTP or the connection is closed, and the server
+    keeps serving."""
+    import random
+    rng = random.Random(20261127)
+    bases = [b"GET /metrics HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n",
+             b"HEAD /api/v1/devices/sda HTTP/1.1\r\nHost: t\r\n\r\n",
+             b"POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello",
+             b"GET /api/v1/devices HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"]
+    extras = [b"\r\n", b"\n", b"\x00", b":", b" ", b"%", b"%00", b"\xff", b"Content-Length: -1\r\n",
+              b"Content-Length: 99999999999999999999\r\n", b"Transfer-Encoding: chunked\r\n",
+              b"Host: a\r\nHost: b\r\n", b"ffffffffffffffff\r\n", b"Expect: 100-continue\r\n"]
+    bad = []
+    for i in range(count):
+        req = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 4)):
+            op = rng.randrange(4)
+            pos = rng.randrange(len(req) + 1)
+            if op == 0 and req:
+                req[min(pos, len(req) - 1)] = rng.randrange(256)
+            elif op == 1:
+                req[pos:pos] = rng.choice(extras)
+            elif op == 2:
+                del req[pos:pos + rng.randint(1, 8)]
+            else:
+                req = req[:pos]
+        resp = raw(srv.port, bytes(req), timeout=0.5, shut=True)
+        if resp and status_of(resp) is None:
+            bad.append((bytes(req), resp[:60]))
+        if i % 40 == 39 and not srv.alive():
+            break
+    check(not bad, f"{len(bad)} malformed answers, first: {bad[:1]}")
+    healthy(srv)
+
+
 def test_connection_limit(srv, per_ip):
     p = srv.port
     socks = []
@@ -639,6 +675,7 @@ def main():
         for name, fn in [("routes", lambda: test_routes(srv)), ("gzip", lambda: test_gzip(srv)),
                          ("keep-alive", lambda: test_keepalive(srv)),
                          ("malformed", lambda: test_malformed(srv, timeout_s)),
+                         ("mutated requests", lambda: test_mutations(srv)),
                          ("connection limit", lambda: test_connection_limit(srv, per_ip)),
                          ("not ready", lambda: test_not_ready(tmp)),
                          ("listeners", lambda: test_listen(replay)),
