@@ -570,6 +570,10 @@ def scenario_classify(vm, c, args):
     c.ok(jd.get("up") is False and jd.get("error"), "JSON says unreadable with a reason",
          repr({k: jd.get(k) for k in ("status", "up", "error")}))
     c.eq(value(s1, "ssdmon_device_up", device=i1[NVME]["device"]), 1, "NVMe still read")
+    rc, out = vm.run("ssd-monitor check --no-drop-privileges 2>/dev/null", timeout=60)
+    c.ok(rc == 2 and out.startswith("UNKNOWN") and ssd in out,
+         "ssd-monitor check with the unreadable SATA SSD: exit 2, UNKNOWN naming %s" % ssd,
+         "exit %d %r" % (rc, out.strip()))
     c.ok(agent_alive(vm, p1) and agent_alive(vm, p2), "agents still running")
     # the same disk with descriptor sense (test-only setting) becomes readable
     set_dsense(vm, [dm[SSD]["name"]])
@@ -681,6 +685,20 @@ def scenario_fault(vm, c, args):
             return s2 if got == want and healthy == (0 if want_bits else 1) else None
         return f
 
+    def oneshot():
+        """`ssd-monitor check` (node-problem-detector plugin) and `features` (NFD) on the NVMe."""
+        rc, out = vm.run("ssd-monitor check --collector.device-include=^nvme 2>/dev/null", timeout=60)
+        vm.sh("ssd-monitor features --collector.device-include=^nvme --features.file=/tmp/nfd "
+              ">/dev/null 2>&1; true", timeout=60)
+        feat = dict(l.split("=", 1) for l in vm.sh("cat /tmp/nfd 2>/dev/null; true").splitlines()
+                    if "=" in l and not l.startswith("#"))
+        return rc, out.strip(), feat.get("feature.node.kubernetes.io/ssd-monitor.healthy")
+
+    rc, out, healthy = oneshot()
+    c.ok(rc == 0 and out.startswith("OK"), "ssd-monitor check before the fault: exit 0, OK",
+         "exit %d %r" % (rc, out))
+    c.eq(healthy, "true", "ssd-monitor features before the fault: healthy")
+
     bound = INTERVAL_S + 1.0
     t0 = time.monotonic()
     vm.qmp.cmd("qom-set", path="/machine/peripheral/" + qdev, property="smart_critical_warning",
@@ -695,6 +713,10 @@ def scenario_fault(vm, c, args):
     c.eq(sl["critical_warning"], bits, "nvme smart-log agrees (critical_warning)")
     jd = {d.get("serial"): d for d in devices_json(vm).get("devices", [])}.get(NVME) or {}
     c.eq((jd.get("health") or {}).get("healthy"), False, "JSON health.healthy false")
+    rc, out, healthy = oneshot()
+    c.ok(rc == 1 and out.startswith("PROBLEM") and dev in out,
+         "ssd-monitor check during the fault: exit 1, PROBLEM naming %s" % dev, "exit %d %r" % (rc, out))
+    c.eq(healthy, "false", "ssd-monitor features during the fault: healthy")
     t0 = time.monotonic()
     vm.qmp.cmd("qom-set", path="/machine/peripheral/" + qdev, property="smart_critical_warning",
                value=0)
