@@ -515,6 +515,8 @@ def scenario_values(vm, c, args):
             one = json.loads(body1) if st == 200 else {}
             c.ok(one.get("serial") == ser and one.get("device") == name,
                  "GET /api/v1/devices/%s is that device" % name, "HTTP %d %r" % (st, body1[:200]))
+    st, page = vm.http("/")
+    c.ok(st == 200 and all(ser in page for ser in serials), "landing page lists the three disks")
     c.eq(vm.http("/healthz")[0], 200, "GET /healthz")
     c.eq(vm.http("/readyz")[0], 200, "GET /readyz")
     c.eq(value(s, "ssdmon_udev_monitor"), 1, "agent follows udev events in the VM (ssdmon_udev_monitor)")
