@@ -168,10 +168,57 @@ static bool valid_listen(const char *s)
         return sm_parse_u64(colon + 1, 0, 65535, &port) == 0;
 }
 
+/*
+ * glibc's regcomp needs memory exponential in stacked repetitions (measured: 25
+ * "+" in a row took 8 GB). Device names are short; keep patterns cheap:
+ * at most 128 characters, 8 of "*+?", and bounded repeats whose bounds multiply
+ * to at most 4096.
+ */
+static bool regex_too_costly(const char *re)
+{
+        unsigned ops = 0;
+        uint64_t product = 1;
+
+        if (strlen(re) > 128)
+                return true;
+        for (const char *p = re; *p; p++) {
+                if (*p == '\\' && p[1]) {
+                        p++;
+                        continue;
+                }
+                if (*p == '*' || *p == '+' || *p == '?')
+                        ops++;
+                if (*p == '{') {
+                        unsigned long bound = 0;
+                        char *end;
+
+                        for (const char *q = p + 1; *q && *q != '}'; q++) {
+                                if (*q >= '0' && *q <= '9') {
+                                        unsigned long v = strtoul(q, &end, 10);
+
+                                        bound = v > bound ? v : bound;
+                                        q = end - 1;
+                                }
+                        }
+                        product *= bound ? bound : 1;
+                        if (product > 4096)
+                                return true;
+                }
+        }
+        return ops > 8;
+}
+
 static int check_regex(const char *re, const char *opt, char *err, size_t errlen)
 {
         regex_t rx;
-        int r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+        int r;
+
+        if (regex_too_costly(re))
+                return fail(err, errlen,
+                            "--%s: regular expression '%.40s' is too complex (at most 128 "
+                            "characters, 8 of *+? and repeat bounds multiplying to 4096)",
+                            opt, re);
+        r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
 
         if (r != 0) {
                 char msg[128];

@@ -92,38 +92,56 @@ static void release_snapshot(void *cls)
         sm_snapshot_unref(cls);
 }
 
+/* The q-value of one Accept-Encoding element's parameters (1 when absent); q=0 refuses. */
+static bool element_q_positive(const char *params, size_t len)
+{
+        const char *p = params, *end = params + len;
+
+        while (p < end) {
+                const char *semi = memchr(p, ';', (size_t)(end - p));
+                const char *stop = semi ? semi : end;
+
+                p += strspn(p, " \t");
+                if (stop - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+                        p += 2;
+                        if (p < stop && *p != '0')
+                                return true; /* "1", "1.0", ... */
+                        for (p++; p < stop && (*p == '.' || *p == '0'); p++)
+                                ;
+                        return p < stop && *p >= '1' && *p <= '9';
+                }
+                p = semi ? semi + 1 : end;
+        }
+        return true;
+}
+
+/*
+ * RFC 9110 12.5.3: gzip is acceptable if it is listed with q > 0, or, when it is
+ * not listed at all, if "*" is listed with q > 0.
+ */
 bool sm_http_accepts_gzip(const char *ae)
 {
+        int gzip = -1, star = -1; /* -1 not listed, else q > 0 */
         const char *p = ae;
 
         while (p && *p) {
-                size_t len;
-                const char *q, *end = strchr(p, ',');
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen(p), tok;
 
-                p += strspn(p, " \t");
-                len = end ? (size_t)(end - p) : strlen(p);
-                if ((len >= 4 && strncasecmp(p, "gzip", 4) == 0 && strchr(" \t;,", p[4])) ||
-                    (len >= 1 && p[0] == '*' && strchr(" \t;,", p[1]))) {
-                        /* A q-value of 0 (0, 0.0, 0.00, 0.000) refuses the coding. */
-                        q = memchr(p, ';', len);
-                        if (!q)
-                                return true;
-                        q++;
-                        q += strspn(q, " \t");
-                        if (strncasecmp(q, "q=", 2) != 0)
-                                return true;
-                        q += 2;
-                        if (q[0] != '0')
-                                return true;
-                        for (q++; *q == '.' || *q == '0'; q++)
-                                ;
-                        if (*q >= '1' && *q <= '9')
-                                return true;
-                        return false;
+                while (len && (*p == ' ' || *p == '\t')) {
+                        p++;
+                        len--;
                 }
-                p = end ? end + 1 : NULL;
+                tok = strcspn(p, " \t;,");
+                if (tok > len)
+                        tok = len;
+                if (tok == 4 && strncasecmp(p, "gzip", 4) == 0)
+                        gzip = element_q_positive(p + tok, len - tok);
+                else if (tok == 1 && p[0] == '*')
+                        star = element_q_positive(p + tok, len - tok);
+                p = comma ? comma + 1 : NULL;
         }
-        return false;
+        return gzip >= 0 ? gzip == 1 : star == 1;
 }
 
 /* Queue body (or its gzip) of snapshot s; the response holds its own reference. */
@@ -213,6 +231,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->fixed.bad_method);
         return route(h, c, url);
 }
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {

@@ -381,30 +381,27 @@ static struct slot *slot_find(struct sm_poller *p, const char *name)
         return NULL;
 }
 
-static int discover(struct sm_poller *p, struct sm_device_id **ret, size_t *ret_n)
+/* The devices there are now; on failure a message in err (the caller logs it). */
+static int discover(struct sm_poller *p, struct sm_device_id **ret, size_t *ret_n, char *err,
+                    size_t errlen)
 {
-        char err[256] = "";
         int r;
 
-        if (p->cfg->replay_dir) {
-                r = sm_replay_scan(p->cfg->replay_dir, ret, ret_n, err, sizeof(err));
-                if (r < 0)
-                        sm_log_err("%s", err);
-                return r;
-        }
+        if (p->cfg->replay_dir)
+                return sm_replay_scan(p->cfg->replay_dir, ret, ret_n, err, errlen);
         r = sm_discovery_scan(p->disc, ret, ret_n);
         if (r < 0)
-                sm_log_err("device discovery failed: %s", strerror(-r));
+                snprintf(err, errlen, "device discovery failed: %s", strerror(-r));
         return r;
 }
 
 /* Bring the table in line with a fresh scan; new devices are queued with priority. */
-static int rescan(struct sm_poller *p, bool initial)
+static int rescan(struct sm_poller *p, bool initial, char *err, size_t errlen)
 {
         _cleanup_free_ struct sm_device_id *ids = NULL;
         size_t n = 0, w = 0;
         struct slot *grown;
-        int r = discover(p, &ids, &n);
+        int r = discover(p, &ids, &n, err, errlen);
 
         if (r < 0)
                 return r;
@@ -538,9 +535,13 @@ static void drain(int fd)
 static void handle_timers(struct sm_poller *p, uint64_t now)
 {
         if ((p->debounce_at_ms && now >= p->debounce_at_ms) || now >= p->next_rescan_ms) {
+                char err[256] = "";
+
                 p->debounce_at_ms = 0;
                 p->next_rescan_ms = now + p->cfg->rescan_ms;
-                (void)rescan(p, false);
+                /* A failed rescan keeps the devices known so far. */
+                if (rescan(p, false, err, sizeof(err)) < 0)
+                        sm_log_warn("%s; keeping the devices known so far", err);
         }
         if (now >= p->next_cycle_ms) {
                 p->next_cycle_ms = now + p->cfg->interval_ms;
@@ -683,14 +684,9 @@ int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm
                 if (r < 0)
                         goto fail;
         }
-        r = rescan(p, true);
-        if (r < 0) {
-                if (!err[0] || cfg->replay_dir)
-                        snprintf(err, errlen, "%s",
-                                 cfg->replay_dir ? "cannot read the replay directory"
-                                                 : "device discovery failed");
+        r = rescan(p, true, err, errlen);
+        if (r < 0)
                 goto fail;
-        }
         p->next_rescan_ms = sm_now_mono_ms() + cfg->rescan_ms;
         p->next_cycle_ms = 0;
         publish(p); /* devices known, nothing read yet: ready=0 */

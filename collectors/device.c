@@ -11,7 +11,7 @@ void sm_health_init(struct sm_health *h)
         h->rotation_rate = -1;
         h->ata.overall = -1;
         for (unsigned i = 0; i < 8; i++)
-                h->sensor_temps_c[i] = NAN;
+                h->sensor_temps_c[i] = (double)NAN;
 }
 
 const char *sm_class_name(enum sm_class c)

@@ -205,6 +205,11 @@ static void test_bad_values(void)
                 {{"--collector.rescan=25h"}, "--collector.rescan"},
                 {{"--collector.device-include=(unclosed"}, "--collector.device-include"},
                 {{"--collector.device-exclude=[z-a]"}, "--collector.device-exclude"},
+                /* Patterns whose compilation would take gigabytes (glibc regcomp). */
+                {{"--collector.device-include=^le+++++++++++++++++++++++++ea"},
+                 "--collector.device-include"},
+                {{"--collector.device-include=^a{1,255}{1,255}{1,255}{1,255}b"},
+                 "--collector.device-include"},
                 {{"--collector.include-hdd=yes"}, "--collector.include-hdd"},
                 {{"--no-drop-privileges=1"}, "--no-drop-privileges"},
                 {{"--device=sda"}, "--device"},

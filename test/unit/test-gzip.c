@@ -45,8 +45,11 @@ int main(void)
                 {"*;q=0", false, false},
                 {"*;q=0.1", true, false},
                 {"deflate, *", true, false},
-                {"*, gzip;q=0", false, true}, /* an explicit refusal beats the wildcard */
+                {"*, gzip;q=0", false, false}, /* an explicit refusal beats the wildcard */
                 {"gzip;q=0, *", false, false},
+                {"gzip;x=1;q=0", false, false}, /* q is found among several parameters */
+                {"gzip; Q=0.000", false, false},
+                {"gzip;q=0.001", true, false},
                 {"identity", false, false},
                 {"identity, deflate", false, false},
                 {"", false, false},
