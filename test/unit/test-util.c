@@ -218,9 +218,9 @@ static void test_prom(void)
         PROM_EQ("m 0.10000000000000001\n", sm_prom_sample(&b_, "m", 0.1, NULL));
         PROM_EQ("m 9007199254740992\n", sm_prom_sample(&b_, "m", 9007199254740992.0, NULL));
         PROM_EQ("m 1e+20\n", sm_prom_sample(&b_, "m", 1e20, NULL));
-        PROM_EQ("m NaN\n", sm_prom_sample(&b_, "m", NAN, NULL));
-        PROM_EQ("m +Inf\n", sm_prom_sample(&b_, "m", INFINITY, NULL));
-        PROM_EQ("m -Inf\n", sm_prom_sample(&b_, "m", -INFINITY, NULL));
+        PROM_EQ("m NaN\n", sm_prom_sample(&b_, "m", (double)NAN, NULL));
+        PROM_EQ("m +Inf\n", sm_prom_sample(&b_, "m", (double)INFINITY, NULL));
+        PROM_EQ("m -Inf\n", sm_prom_sample(&b_, "m", -(double)INFINITY, NULL));
         /* Negative zero keeps its sign ("-0" is a valid float for Prometheus). */
         PROM_EQ("m -0\n", sm_prom_sample(&b_, "m", -0.0, NULL));
 
