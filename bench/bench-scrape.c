@@ -356,7 +356,7 @@ static int server(const char *self, const char *data_dir, unsigned requests, uns
                 free(devs);
                 row[k].rss_kib = rss_kib();
                 /* Best of `rounds`: the machine may be shared; the minimum is the cost. */
-                row[k].cpu_gz_us = row[k].cpu_plain_us = INFINITY;
+                row[k].cpu_gz_us = row[k].cpu_plain_us = (double)INFINITY;
                 for (unsigned rd = 0; rd < rounds; rd++) {
                         struct client_result res;
                         double cpu;
