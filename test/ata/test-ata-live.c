@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #include "collectors/ata.h"
-#include "common.h"
+#include "test/check.h"
 
 #define SYSPATH  "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"
 #define SCSIPATH "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0"
@@ -588,5 +588,5 @@ int main(void)
 
         g_object_unref(handler);
         g_object_unref(tb);
-        return t_summary();
+        return check_summary();
 }

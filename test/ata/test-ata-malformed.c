@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "collectors/ata.h"
-#include "common.h"
+#include "test/check.h"
 
 static char tmpdir[] = "/tmp/ssdmon-ata-malformed-XXXXXX";
 static char path[4096];
@@ -264,5 +264,5 @@ int main(void)
                 if (system(cmd) != 0)
                         fprintf(stderr, "warning: could not remove %s\n", tmpdir);
         }
-        return t_summary();
+        return check_summary();
 }

@@ -21,7 +21,7 @@
 
 #include "agent/buf.h"
 #include "collectors/ata.h"
-#include "common.h"
+#include "test/check.h"
 
 static const char *root;
 
@@ -168,7 +168,7 @@ int main(void)
         CHECK(!sm_buf_failed(&b), "render_prom buffer failed");
         text = sm_buf_steal(&b, &len);
         if (!text)
-                return t_summary();
+                return check_summary();
 
         if (getenv("SM_TEST_VERBOSE"))
                 fputs(text, stdout);
@@ -315,5 +315,5 @@ int main(void)
                       "device without data: no ata object");
                 cJSON_Delete(j);
         }
-        return t_summary();
+        return check_summary();
 }

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "collectors/ata.h"
-#include "common.h"
+#include "test/check.h"
 
 /* Copy len bytes of src (not NUL-terminated) into dst of size n, truncating. */
 static void copyn(char *dst, size_t n, const char *src, size_t len)
@@ -760,5 +760,5 @@ int main(void)
 
         printf("%u blobs checked; %u temperature(s) asserted from smartctl instead of skdump\n",
                n_files, n_temp_smartctl_override);
-        return t_summary();
+        return check_summary();
 }

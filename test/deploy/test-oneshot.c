@@ -17,20 +17,7 @@
 #include <unistd.h>
 
 #include "agent/oneshot.h"
-
-static unsigned passed, failed;
-
-#define CHECK(cond, ...)                                                                \
-        do {                                                                            \
-                if (cond) {                                                             \
-                        passed++;                                                       \
-                } else {                                                                \
-                        failed++;                                                       \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                                   \
-                        fputc('\n', stderr);                                            \
-                }                                                                       \
-        } while (0)
+#include "test/check.h"
 
 static struct sm_device_state devs[8];
 static struct sm_snapshot snap;
@@ -385,6 +372,5 @@ int main(void)
         test_check();
         test_features();
         test_write_atomic();
-        printf("%u passed, %u failed\n", passed, failed);
-        return failed ? 1 : 0;
+        return check_summary();
 }

@@ -26,53 +26,9 @@
 #include "agent/snapshot.h"
 #include "agent/util.h"
 #include "collectors/nvme.h"
+#include "test/check.h"
 
 #define MAX_DEVS 16
-
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (ok) {
-                passed++;
-                return;
-        }
-        failed++;
-        fputs("FAIL: ", stdout);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        fputc('\n', stdout);
-}
-
-static char *slurp_stream(FILE *f, size_t *ret_len)
-{
-        size_t cap = 8192, len = 0, n;
-        char *buf = malloc(cap + 1);
-
-        while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-                len += n;
-                if (len == cap) {
-                        char *p = realloc(buf, 2 * cap + 1);
-
-                        if (!p) {
-                                free(buf);
-                                return NULL;
-                        }
-                        buf = p;
-                        cap *= 2;
-                }
-        }
-        if (buf)
-                buf[len] = '\0';
-        if (ret_len)
-                *ret_len = len;
-        return buf;
-}
 
 static const char *dev_path;
 
@@ -89,7 +45,7 @@ static char *nvme_cli(const char *args, const char *idctrl, size_t *ret_len)
         p = popen(cmd, "r");
         if (!p)
                 return NULL;
-        out = slurp_stream(p, ret_len);
+        out = check_slurp_stream(p, ret_len);
         if (pclose(p) != 0) {
                 printf("nvme %s failed: %s\n", args, out ? out : "");
                 free(out);
@@ -123,31 +79,31 @@ static void check_id(const char *stem, const char *idctrl, const struct sm_healt
         char want[4096], s[64];
         const cJSON *v;
 
-        check(f && fread(want, 1, sizeof(want), f) == sizeof(want), "%s: read id-ctrl", stem);
+        CHECK(f && fread(want, 1, sizeof(want), f) == sizeof(want), "%s: read id-ctrl", stem);
         if (f)
                 fclose(f);
-        check(raw && len == 4096 && memcmp(raw, want, 4096) == 0,
+        CHECK(raw && len == 4096 && memcmp(raw, want, 4096) == 0,
               "%s: `nvme id-ctrl -b` gave %zu bytes that differ from the capture", stem, len);
-        check(j != NULL, "%s: nvme-cli id-ctrl JSON", stem);
+        CHECK(j != NULL, "%s: nvme-cli id-ctrl JSON", stem);
         v = cJSON_GetObjectItemCaseSensitive(j, "mn");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, h->ident.model) == 0, "%s: model nvme-cli '%s', ours '%s'", stem, s,
+        CHECK(strcmp(s, h->ident.model) == 0, "%s: model nvme-cli '%s', ours '%s'", stem, s,
               h->ident.model);
         v = cJSON_GetObjectItemCaseSensitive(j, "sn");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, h->ident.serial) == 0, "%s: serial nvme-cli '%s', ours '%s'", stem, s,
+        CHECK(strcmp(s, h->ident.serial) == 0, "%s: serial nvme-cli '%s', ours '%s'", stem, s,
               h->ident.serial);
         v = cJSON_GetObjectItemCaseSensitive(j, "fr");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, h->ident.firmware) == 0, "%s: firmware nvme-cli '%s', ours '%s'", stem, s,
+        CHECK(strcmp(s, h->ident.firmware) == 0, "%s: firmware nvme-cli '%s', ours '%s'", stem, s,
               h->ident.firmware);
         v = cJSON_GetObjectItemCaseSensitive(j, "wctemp");
-        check(cJSON_IsNumber(v) && v->valuedouble == h->nvme.wctemp, "%s: wctemp", stem);
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == h->nvme.wctemp, "%s: wctemp", stem);
         v = cJSON_GetObjectItemCaseSensitive(j, "cctemp");
-        check(cJSON_IsNumber(v) && v->valuedouble == h->nvme.cctemp, "%s: cctemp", stem);
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == h->nvme.cctemp, "%s: cctemp", stem);
         v = cJSON_GetObjectItemCaseSensitive(j, "tnvmcap");
         snprintf(s, sizeof(s), "%llu", (unsigned long long)h->capacity_bytes);
-        check(cJSON_IsString(v) && strcmp(v->valuestring, s) == 0,
+        CHECK(cJSON_IsString(v) && strcmp(v->valuestring, s) == 0,
               "%s: tnvmcap nvme-cli %s, ours %s", stem, cJSON_IsString(v) ? v->valuestring : "?",
               s);
         cJSON_Delete(j);
@@ -171,7 +127,7 @@ static bool join(char *dst, size_t n, const char *a, const char *b, const char *
 static cJSON *load_json(const char *path)
 {
         FILE *f = fopen(path, "re");
-        char *text = f ? slurp_stream(f, NULL) : NULL;
+        char *text = f ? check_slurp_stream(f, NULL) : NULL;
         cJSON *j = text ? cJSON_Parse(text) : NULL;
 
         if (f)
@@ -199,7 +155,7 @@ static void check_qemu(const char *root, const struct sm_device_state *d)
         snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smart-log", root);
         a = fopen(path, "re");
         b = fopen(d->id.devnode, "re");
-        check(a && b && fread(ba, 1, 512, a) == 512 && fread(bb, 1, 512, b) == 512 &&
+        CHECK(a && b && fread(ba, 1, 512, a) == 512 && fread(bb, 1, 512, b) == 512 &&
                       memcmp(ba, bb, 512) == 0,
               "demo nvme-qemu.smart-log is the test/data/qemu capture");
         if (a)
@@ -212,8 +168,8 @@ static void check_qemu(const char *root, const struct sm_device_state *d)
         id = load_json(path);
         snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smartctl.json", root);
         sc = load_json(path);
-        check(cli && id && sc, "QEMU reference decodes present in test/data/qemu");
-        check(obj && sm_nvme_collector.render_json(obj, d) == 0, "render_json");
+        CHECK(cli && id && sc, "QEMU reference decodes present in test/data/qemu");
+        CHECK(obj && sm_nvme_collector.render_json(obj, d) == 0, "render_json");
         ours = cJSON_GetObjectItemCaseSensitive(obj, "nvme");
         cJSON_ArrayForEach(item, cli) {
                 char skey[96];
@@ -222,42 +178,42 @@ static void check_qemu(const char *root, const struct sm_device_state *d)
                 if (cJSON_IsString(item)) {
                         snprintf(skey, sizeof(skey), "%s_string", item->string);
                         v = cJSON_GetObjectItemCaseSensitive(ours, skey);
-                        check(cJSON_IsString(v) && strcmp(v->valuestring, item->valuestring) == 0,
+                        CHECK(cJSON_IsString(v) && strcmp(v->valuestring, item->valuestring) == 0,
                               "qemu: %s nvme-cli \"%s\", ours \"%s\"", item->string,
                               item->valuestring, cJSON_IsString(v) ? v->valuestring : "(none)");
                 } else {
                         v = cJSON_GetObjectItemCaseSensitive(ours, item->string);
-                        check(cJSON_IsNumber(v) && v->valuedouble == item->valuedouble,
+                        CHECK(cJSON_IsNumber(v) && v->valuedouble == item->valuedouble,
                               "qemu: %s nvme-cli %g, ours %g", item->string, item->valuedouble,
                               cJSON_IsNumber(v) ? v->valuedouble : -1.0);
                 }
         }
-        check(compared >= 20, "qemu: %d fields compared with nvme-cli", compared);
+        CHECK(compared >= 20, "qemu: %d fields compared with nvme-cli", compared);
         v = cJSON_GetObjectItemCaseSensitive(id, "mn");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, d->health.ident.model) == 0, "qemu: model '%s' vs '%s'", s,
+        CHECK(strcmp(s, d->health.ident.model) == 0, "qemu: model '%s' vs '%s'", s,
               d->health.ident.model);
         v = cJSON_GetObjectItemCaseSensitive(id, "sn");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, d->health.ident.serial) == 0, "qemu: serial '%s' vs '%s'", s,
+        CHECK(strcmp(s, d->health.ident.serial) == 0, "qemu: serial '%s' vs '%s'", s,
               d->health.ident.serial);
         v = cJSON_GetObjectItemCaseSensitive(id, "fr");
         trimmed(s, sizeof(s), cJSON_IsString(v) ? v->valuestring : "?");
-        check(strcmp(s, d->health.ident.firmware) == 0, "qemu: firmware '%s' vs '%s'", s,
+        CHECK(strcmp(s, d->health.ident.firmware) == 0, "qemu: firmware '%s' vs '%s'", s,
               d->health.ident.firmware);
         v = cJSON_GetObjectItemCaseSensitive(id, "wctemp");
-        check(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.wctemp, "qemu: wctemp");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.wctemp, "qemu: wctemp");
         v = cJSON_GetObjectItemCaseSensitive(id, "cctemp");
-        check(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.cctemp, "qemu: cctemp");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == d->health.nvme.cctemp, "qemu: cctemp");
         log = cJSON_GetObjectItemCaseSensitive(sc, "nvme_smart_health_information_log");
         v = cJSON_GetObjectItemCaseSensitive(log, "temperature");
-        check(cJSON_IsNumber(v) && d->health.has_temperature &&
+        CHECK(cJSON_IsNumber(v) && d->health.has_temperature &&
                       v->valuedouble == d->health.temperature_c,
               "qemu: temperature smartctl %g, ours %g", cJSON_IsNumber(v) ? v->valuedouble : -1.0,
               d->health.temperature_c);
         v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sc, "smart_status"),
                                              "passed");
-        check(cJSON_IsBool(v) && d->health.healthy == (cJSON_IsTrue(v) ? 1 : 0),
+        CHECK(cJSON_IsBool(v) && d->health.healthy == (cJSON_IsTrue(v) ? 1 : 0),
               "qemu: smartctl passed vs healthy %d", d->health.healthy);
         cJSON_Delete(obj);
         cJSON_Delete(cli);
@@ -308,7 +264,7 @@ int main(void)
 
         snprintf(dir, sizeof(dir), "%s/test/data/demo", root);
         k = scandir(dir, &list, NULL, alphasort);
-        check(k > 0, "cannot list %s", dir);
+        CHECK(k > 0, "cannot list %s", dir);
         for (int i = 0; i < k; i++) {
                 const char *fn = list[i]->d_name;
                 size_t l = strlen(fn);
@@ -326,19 +282,19 @@ int main(void)
                 d->id.proto = SM_PROTO_NVME;
                 d->id.cls = SM_CLASS_SSD;
                 sm_strlcpy(d->id.bus, "replay", sizeof(d->id.bus));
-                check(l - 10 < sizeof(d->id.name), "%s: stem longer than a device name", fn);
+                CHECK(l - 10 < sizeof(d->id.name), "%s: stem longer than a device name", fn);
                 memcpy(d->id.name, fn, l - 10 < sizeof(d->id.name) ? l - 10 : 0);
-                check(join(d->id.devnode, sizeof(d->id.devnode), dir, "/", fn) &&
+                CHECK(join(d->id.devnode, sizeof(d->id.devnode), dir, "/", fn) &&
                               join(d->id.aux, sizeof(d->id.aux), d->id.devnode, "", ""),
                       "%s: path too long", fn);
                 /* <stem>.smart-log -> <stem>.id-ctrl */
                 strcpy(d->id.aux + strlen(d->id.aux) - strlen(".smart-log"), ".id-ctrl");
                 free(list[i]);
                 r = sm_nvme_collector.read(&d->id, &opts, &d->health, err, sizeof(err));
-                check(r == 0, "%s: replay read %d (%s)", d->id.name, r, err);
+                CHECK(r == 0, "%s: replay read %d (%s)", d->id.name, r, err);
                 if (r != 0)
                         continue;
-                check(d->health.nvme.have_id, "%s: every demo capture has its id-ctrl", d->id.name);
+                CHECK(d->health.nvme.have_id, "%s: every demo capture has its id-ctrl", d->id.name);
                 check_id(d->id.name, d->id.aux, &d->health);
                 d->status = SM_READ_OK;
                 d->have_data = true;
@@ -350,8 +306,8 @@ int main(void)
                 n++;
         }
         free(list);
-        check(n >= 6, "expected the NVMe demo captures, found %zu", n);
-        check(qemu, "demo has nvme-qemu (QEMU's emulated controller)");
+        CHECK(n >= 6, "expected the NVMe demo captures, found %zu", n);
+        CHECK(qemu, "demo has nvme-qemu (QEMU's emulated controller)");
 
         /* A live controller that refuses us: EPERM through the mock. */
         {
@@ -367,7 +323,7 @@ int main(void)
                 setenv("SM_NVME_MOCK_FAIL", "eperm", 1);
                 r = sm_nvme_collector.read(&d->id, &opts, &d->health, d->error, sizeof(d->error));
                 unsetenv("SM_NVME_MOCK_FAIL");
-                check(r == -EPERM, "EPERM read returned %d", r);
+                CHECK(r == -EPERM, "EPERM read returned %d", r);
                 d->status = SM_READ_ERROR;
                 d->err = r;
                 d->reads_total = d->read_errors_total = 1;
@@ -375,7 +331,7 @@ int main(void)
         }
 
         snap = sm_snapshot_build(1, true, &stats, devs, n);
-        check(snap != NULL, "snapshot built");
+        CHECK(snap != NULL, "snapshot built");
         if (snap) {
                 FILE *f;
                 long i = sm_snapshot_find(snap, "nvme9n1");
@@ -393,21 +349,21 @@ int main(void)
                         "ssdmon_temperature_celsius",
                 };
 
-                check(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "up")),
+                CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "up")),
                       "refused device is up=false in JSON");
-                check(cJSON_IsString(err) && strstr(err->valuestring, "CAP_SYS_ADMIN"),
+                CHECK(cJSON_IsString(err) && strstr(err->valuestring, "CAP_SYS_ADMIN"),
                       "refused device's JSON error names CAP_SYS_ADMIN: %s",
                       cJSON_IsString(err) ? err->valuestring : "(none)");
-                check(strstr(snap->metrics.data, "ssdmon_device_up{device=\"nvme9n1\"} 0\n") !=
+                CHECK(strstr(snap->metrics.data, "ssdmon_device_up{device=\"nvme9n1\"} 0\n") !=
                               NULL,
                       "refused device has ssdmon_device_up 0");
-                check(strstr(snap->metrics.data, "media_errors_total{device=\"nvme9n1\"") == NULL,
+                CHECK(strstr(snap->metrics.data, "media_errors_total{device=\"nvme9n1\"") == NULL,
                       "no values for a device without data");
-                check(strstr(snap->metrics.data,
+                CHECK(strstr(snap->metrics.data,
                              "ssdmon_nvme_media_errors_total{device=\"nvme-samsung-970evo-"
                              "mediaerr\"} 7\n") != NULL,
                       "media errors of the Samsung 970 EVO (smartctl: 7)");
-                check(strstr(snap->metrics.data, "ssdmon_endurance_used_ratio{device=\"nvme-intel-"
+                CHECK(strstr(snap->metrics.data, "ssdmon_endurance_used_ratio{device=\"nvme-intel-"
                                                  "p4500-worn\"} 0.75\n") != NULL,
                       "wear of the Intel P4500 (smartctl: 75 %%)");
                 for (size_t fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++) {
@@ -415,22 +371,22 @@ int main(void)
 
                         snprintf(h, sizeof(h), "# HELP %s ", families[fi]);
                         snprintf(t, sizeof(t), "# TYPE %s ", families[fi]);
-                        check(count(snap->metrics.data, h) == 1 &&
+                        CHECK(count(snap->metrics.data, h) == 1 &&
                                       count(snap->metrics.data, t) == 1,
                               "family %s: HELP/TYPE once", families[fi]);
                 }
                 snprintf(prom, sizeof(prom), "%s.prom", devp);
                 f = fopen(prom, "we");
-                check(f && fputs(snap->metrics.data, f) >= 0 && fclose(f) == 0, "write %s", prom);
+                CHECK(f && fputs(snap->metrics.data, f) >= 0 && fclose(f) == 0, "write %s", prom);
                 snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", prom);
-                check(system(cmd) == 0, "promtool check metrics failed on %s", prom);
-                if (failed)
+                CHECK(system(cmd) == 0, "promtool check metrics failed on %s", prom);
+                if (check_failed)
                         fputs(snap->metrics.data, stdout);
                 unlink(prom);
                 cJSON_Delete(j);
                 sm_snapshot_unref(snap);
         }
         unlink(devp);
-        printf("%zu devices; %d passed, %d failed\n", n, passed, failed);
-        return failed ? 1 : 0;
+        printf("%zu devices; %u passed, %u failed\n", n, check_passed, check_failed);
+        return check_failed ? 1 : 0;
 }

@@ -23,51 +23,7 @@
 
 #include "agent/util.h"
 #include "collectors/nvme.h"
-
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (ok) {
-                passed++;
-                return;
-        }
-        failed++;
-        fputs("FAIL: ", stdout);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        fputc('\n', stdout);
-}
-
-static char *slurp_stream(FILE *f, size_t *ret_len)
-{
-        size_t cap = 4096, len = 0, n;
-        char *buf = malloc(cap + 1);
-
-        while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-                len += n;
-                if (len == cap) {
-                        char *p = realloc(buf, 2 * cap + 1);
-
-                        if (!p) {
-                                free(buf);
-                                return NULL;
-                        }
-                        buf = p;
-                        cap *= 2;
-                }
-        }
-        if (buf)
-                buf[len] = '\0';
-        if (ret_len)
-                *ret_len = len;
-        return buf;
-}
+#include "test/check.h"
 
 static char *slurp(const char *path, size_t *ret_len)
 {
@@ -76,7 +32,7 @@ static char *slurp(const char *path, size_t *ret_len)
 
         if (!f)
                 return NULL;
-        s = slurp_stream(f, ret_len);
+        s = check_slurp_stream(f, ret_len);
         fclose(f);
         return s;
 }
@@ -97,7 +53,7 @@ static char *nvme_cli(const char *args, const char *page, size_t *ret_len)
         p = popen(cmd, "r");
         if (!p)
                 return NULL;
-        out = slurp_stream(p, ret_len);
+        out = check_slurp_stream(p, ret_len);
         if (pclose(p) != 0) {
                 printf("nvme %s failed: %s\n", args, out ? out : "");
                 free(out);
@@ -124,14 +80,14 @@ static void against_nvme_cli(const char *name, const char *page, const cJSON *ou
         const cJSON *item;
         int compared = 0;
 
-        check(raw && want && len == 512 && memcmp(raw, want, 512) == 0,
+        CHECK(raw && want && len == 512 && memcmp(raw, want, 512) == 0,
               "%s: `nvme smart-log -b` wrote %zu bytes that differ from the page", name, len);
-        check(cli != NULL, "%s: nvme-cli JSON: %s", name, text ? text : "(none)");
+        CHECK(cli != NULL, "%s: nvme-cli JSON: %s", name, text ? text : "(none)");
         cJSON_ArrayForEach(item, cli) {
                 const struct sm_nvme_field *f = sm_nvme_field_by_key(item->string);
                 char skey[96];
 
-                check(f != NULL, "%s: nvme-cli field %s is not in our table", name, item->string);
+                CHECK(f != NULL, "%s: nvme-cli field %s is not in our table", name, item->string);
                 if (!f)
                         continue;
                 compared++;
@@ -141,11 +97,11 @@ static void against_nvme_cli(const char *name, const char *page, const cJSON *ou
 
                         snprintf(skey, sizeof(skey), "%s_string", item->string);
                         s = cJSON_GetObjectItemCaseSensitive(ours, skey);
-                        check(cJSON_IsString(s) && strcmp(s->valuestring, item->valuestring) == 0,
+                        CHECK(cJSON_IsString(s) && strcmp(s->valuestring, item->valuestring) == 0,
                               "%s: %s nvme-cli \"%s\", ours \"%s\"", name, item->string,
                               item->valuestring, cJSON_IsString(s) ? s->valuestring : "(none)");
                 } else {
-                        check(num(ours, item->string) == item->valuedouble,
+                        CHECK(num(ours, item->string) == item->valuedouble,
                               "%s: %s nvme-cli %.17g, ours %.17g", name, item->string,
                               item->valuedouble, num(ours, item->string));
                 }
@@ -157,11 +113,11 @@ static void against_nvme_cli(const char *name, const char *page, const cJSON *ou
                 snprintf(key, sizeof(key), "temperature_sensor_%d", i);
                 snprintf(ckey, sizeof(ckey), "%s_celsius", key);
                 if (!cJSON_GetObjectItemCaseSensitive(cli, key))
-                        check(num(ours, key) == 0 &&
+                        CHECK(num(ours, key) == 0 &&
                                       cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(ours, ckey)),
                               "%s: sensor %d absent for nvme-cli, present for us", name, i);
         }
-        check(compared >= 21, "%s: only %d fields compared with nvme-cli", name, compared);
+        CHECK(compared >= 21, "%s: only %d fields compared with nvme-cli", name, compared);
         cJSON_Delete(cli);
         free(text);
         free(raw);
@@ -198,7 +154,7 @@ static void against_smartctl(const char *name, const char *json_path, const stru
         };
         int n_sensors = cJSON_IsArray(sensors) ? cJSON_GetArraySize(sensors) : 0;
 
-        check(cJSON_IsObject(log), "%s: smartctl JSON has no NVMe health log", name);
+        CHECK(cJSON_IsObject(log), "%s: smartctl JSON has no NVMe health log", name);
         if (!cJSON_IsObject(log))
                 goto out;
         for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
@@ -206,36 +162,36 @@ static void against_smartctl(const char *name, const char *json_path, const stru
 
                 if (!v) /* older smartctl leaves out the temperature times */
                         continue;
-                check(num(ours, same[i][1]) == v->valuedouble, "%s: %s smartctl %.17g, ours %.17g",
+                CHECK(num(ours, same[i][1]) == v->valuedouble, "%s: %s smartctl %.17g, ours %.17g",
                       name, same[i][0], v->valuedouble, num(ours, same[i][1]));
         }
         /* Base units through struct sm_health (what the generic families export). */
-        check(h->has_temperature && h->temperature_c == num(log, "temperature"),
+        CHECK(h->has_temperature && h->temperature_c == num(log, "temperature"),
               "%s: temperature smartctl %g °C, ours %g", name, num(log, "temperature"),
               h->temperature_c);
-        check(h->power_on_seconds == (uint64_t)num(log, "power_on_hours") * 3600u,
+        CHECK(h->power_on_seconds == (uint64_t)num(log, "power_on_hours") * 3600u,
               "%s: power-on %llu s, smartctl %g h", name, (unsigned long long)h->power_on_seconds,
               num(log, "power_on_hours"));
-        check(h->power_cycles == (uint64_t)num(log, "power_cycles"), "%s: power cycles", name);
-        check(fabs(num(ours, "endurance_used_ratio") * 100 - num(log, "percentage_used")) < 1e-9,
+        CHECK(h->power_cycles == (uint64_t)num(log, "power_cycles"), "%s: power cycles", name);
+        CHECK(fabs(num(ours, "endurance_used_ratio") * 100 - num(log, "percentage_used")) < 1e-9,
               "%s: endurance ratio %g vs %g %%", name, num(ours, "endurance_used_ratio"),
               num(log, "percentage_used"));
-        check(fabs(num(ours, "host_written_bytes") - num(log, "data_units_written") * 512000.0) <=
+        CHECK(fabs(num(ours, "host_written_bytes") - num(log, "data_units_written") * 512000.0) <=
                       1e-15 * num(ours, "host_written_bytes"),
               "%s: written bytes", name);
         for (int i = 0; i < 8; i++) {
                 if (i < n_sensors)
-                        check(h->sensor_temps_c[i] == cJSON_GetArrayItem(sensors, i)->valuedouble,
+                        CHECK(h->sensor_temps_c[i] == cJSON_GetArrayItem(sensors, i)->valuedouble,
                               "%s: sensor %d smartctl %g, ours %g", name, i + 1,
                               cJSON_GetArrayItem(sensors, i)->valuedouble, h->sensor_temps_c[i]);
                 else
-                        check(isnan(h->sensor_temps_c[i]), "%s: sensor %d should be absent", name,
+                        CHECK(isnan(h->sensor_temps_c[i]), "%s: sensor %d should be absent", name,
                               i + 1);
         }
         if (cJSON_IsObject(status)) {
                 const cJSON *ok = cJSON_GetObjectItemCaseSensitive(status, "passed");
 
-                check(cJSON_IsBool(ok) && h->healthy == (cJSON_IsTrue(ok) ? 1 : 0),
+                CHECK(cJSON_IsBool(ok) && h->healthy == (cJSON_IsTrue(ok) ? 1 : 0),
                       "%s: smartctl passed=%s, ours healthy=%d", name,
                       cJSON_IsTrue(ok) ? "true" : "false", h->healthy);
         }
@@ -276,7 +232,7 @@ int main(void)
         snprintf(dir, sizeof(dir), "%s/test/data/nvme/smart-log", root);
         snprintf(jdir, sizeof(jdir), "%s/test/data/nvme/smartctl-json", root);
         n = scandir(dir, &list, NULL, alphasort);
-        check(n > 0, "cannot list %s: %s", dir, strerror(errno));
+        CHECK(n > 0, "cannot list %s: %s", dir, strerror(errno));
         for (int i = 0; i < n; i++) {
                 const char *fn = list[i]->d_name;
                 size_t l = strlen(fn);
@@ -292,7 +248,7 @@ int main(void)
                         continue;
                 }
                 if (l - 4 >= sizeof(name)) {
-                        check(false, "%s: name too long", fn);
+                        CHECK(false, "%s: name too long", fn);
                         free(list[i]);
                         continue;
                 }
@@ -307,16 +263,16 @@ int main(void)
                 d.id.replay = true;
                 d.id.proto = SM_PROTO_NVME;
                 snprintf(d.id.name, sizeof(d.id.name), "nvme%d", files);
-                check(sm_strlcpy(d.id.devnode, page, sizeof(d.id.devnode)), "%s: path too long",
+                CHECK(sm_strlcpy(d.id.devnode, page, sizeof(d.id.devnode)), "%s: path too long",
                       name);
                 r = sm_nvme_collector.read(&d.id, &opts, &d.health, err, sizeof(err));
-                check(r == 0, "%s: replay read %d (%s)", name, r, err);
+                CHECK(r == 0, "%s: replay read %d (%s)", name, r, err);
                 if (r != 0)
                         continue;
                 d.have_data = true;
                 d.status = SM_READ_OK;
                 obj = cJSON_CreateObject();
-                check(obj && sm_nvme_collector.render_json(obj, &d) == 0, "%s: render_json", name);
+                CHECK(obj && sm_nvme_collector.render_json(obj, &d) == 0, "%s: render_json", name);
                 against_nvme_cli(name, page, cJSON_GetObjectItemCaseSensitive(obj, "nvme"));
                 against_smartctl(name, json, &d.health,
                                  cJSON_GetObjectItemCaseSensitive(obj, "nvme"));
@@ -324,7 +280,7 @@ int main(void)
         }
         free(list);
         unlink(devp);
-        check(files == 58, "expected the 58 fixture pages, found %d", files);
-        printf("%d pages; %d passed, %d failed\n", files, passed, failed);
-        return failed ? 1 : 0;
+        CHECK(files == 58, "expected the 58 fixture pages, found %d", files);
+        printf("%d pages; %u passed, %u failed\n", files, check_passed, check_failed);
+        return check_failed ? 1 : 0;
 }

@@ -20,26 +20,7 @@
 
 #include "agent/buf.h"
 #include "collectors/nvme.h"
-
-static int passed, failed;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (ok) {
-                passed++;
-                return;
-        }
-        failed++;
-        fputs("FAIL: ", stdout);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        fputc('\n', stdout);
-}
+#include "test/check.h"
 
 static char dir[128], dev[192], smart_path[192], idctrl_path[192], log_path[192];
 
@@ -162,30 +143,30 @@ static void check_commands(unsigned timeout_ms)
         int n = read_log(lines, 8);
         unsigned t = 0;
 
-        check(n == 2, "expected 2 admin commands (Get Log Page, Identify), got %d", n);
+        CHECK(n == 2, "expected 2 admin commands (Get Log Page, Identify), got %d", n);
         if (n < 1)
                 return;
         /* Get Log Page: opcode 02h, NSID all, CDW10 = LID 02h | RAE (bit 15) | NUMDL 127. */
-        check(strncmp(lines[0],
+        CHECK(strncmp(lines[0],
                       "opcode=0x02 nsid=0xffffffff cdw10=0x007f8002 cdw11=0x00000000 "
                       "cdw12=0x00000000 cdw13=0x00000000 cdw14=0x00000000 data_len=512 ",
                       strlen("opcode=0x02 nsid=0xffffffff cdw10=0x007f8002 cdw11=0x00000000 "
                              "cdw12=0x00000000 cdw13=0x00000000 cdw14=0x00000000 data_len=512 ")) ==
                       0,
               "Get Log Page command: %s", lines[0]);
-        check(sscanf(strstr(lines[0], "timeout_ms=") ? strstr(lines[0], "timeout_ms=") : "",
+        CHECK(sscanf(strstr(lines[0], "timeout_ms=") ? strstr(lines[0], "timeout_ms=") : "",
                      "timeout_ms=%u", &t) == 1 &&
                       t > 0 && t <= timeout_ms,
               "Get Log Page timeout %u must be in 1..%u: %s", t, timeout_ms, lines[0]);
         if (n < 2)
                 return;
         /* Identify: opcode 06h, CNS 01h (controller), CNTID 0, NSID 0, 4096 bytes. */
-        check(strncmp(lines[1], "opcode=0x06 nsid=0x00000000 cdw10=0x00000001 ",
+        CHECK(strncmp(lines[1], "opcode=0x06 nsid=0x00000000 cdw10=0x00000001 ",
                       strlen("opcode=0x06 nsid=0x00000000 cdw10=0x00000001 ")) == 0 &&
                       strstr(lines[1], " data_len=4096 "),
               "Identify command: %s", lines[1]);
         t = 0;
-        check(strstr(lines[1], "timeout_ms=") &&
+        CHECK(strstr(lines[1], "timeout_ms=") &&
                       sscanf(strstr(lines[1], "timeout_ms="), "timeout_ms=%u", &t) == 1 && t > 0 &&
                       t <= timeout_ms,
               "Identify timeout %u must be in 1..%u", t, timeout_ms);
@@ -193,29 +174,29 @@ static void check_commands(unsigned timeout_ms)
 
 static void check_health(const struct sm_health *h, const uint8_t *page, bool with_id)
 {
-        check(h->healthy == 0, "healthy %d, expected 0 (critical warning 0x05)", h->healthy);
-        check(h->rotation_rate == 0, "rotation rate %d", h->rotation_rate);
-        check(h->has_temperature && near(h->temperature_c, 49), "temperature %g, expected 49",
+        CHECK(h->healthy == 0, "healthy %d, expected 0 (critical warning 0x05)", h->healthy);
+        CHECK(h->rotation_rate == 0, "rotation rate %d", h->rotation_rate);
+        CHECK(h->has_temperature && near(h->temperature_c, 49), "temperature %g, expected 49",
               h->temperature_c);
         for (int i = 0; i < 8; i++)
-                check(near(h->sensor_temps_c[i], 27 + i), "sensor %d: %g, expected %d", i + 1,
+                CHECK(near(h->sensor_temps_c[i], 27 + i), "sensor %d: %g, expected %d", i + 1,
                       h->sensor_temps_c[i], 27 + i);
-        check(h->has_power_on && h->power_on_seconds == 36000000ULL,
+        CHECK(h->has_power_on && h->power_on_seconds == 36000000ULL,
               "power-on %llu s, expected 36000000", (unsigned long long)h->power_on_seconds);
-        check(h->has_power_cycles && h->power_cycles == 42, "power cycles %llu",
+        CHECK(h->has_power_cycles && h->power_cycles == 42, "power cycles %llu",
               (unsigned long long)h->power_cycles);
-        check(memcmp(h->nvme.smart_log, page, 512) == 0, "raw log kept byte for byte");
-        check(!h->has_bad_sectors, "NVMe has no bad-sector count");
-        check(h->nvme.have_id == with_id, "have_id %d", h->nvme.have_id);
+        CHECK(memcmp(h->nvme.smart_log, page, 512) == 0, "raw log kept byte for byte");
+        CHECK(!h->has_bad_sectors, "NVMe has no bad-sector count");
+        CHECK(h->nvme.have_id == with_id, "have_id %d", h->nvme.have_id);
         if (!with_id)
                 return;
-        check(strcmp(h->ident.model, "Samsung SSD 970 EVO Plus 1TB") == 0, "model '%s'",
+        CHECK(strcmp(h->ident.model, "Samsung SSD 970 EVO Plus 1TB") == 0, "model '%s'",
               h->ident.model);
-        check(strcmp(h->ident.serial, "S4EWNX0R123456") == 0, "serial '%s'", h->ident.serial);
-        check(strcmp(h->ident.firmware, "2B2QEXM7") == 0, "firmware '%s'", h->ident.firmware);
-        check(h->nvme.wctemp == 355 && h->nvme.cctemp == 360, "wctemp %u cctemp %u", h->nvme.wctemp,
+        CHECK(strcmp(h->ident.serial, "S4EWNX0R123456") == 0, "serial '%s'", h->ident.serial);
+        CHECK(strcmp(h->ident.firmware, "2B2QEXM7") == 0, "firmware '%s'", h->ident.firmware);
+        CHECK(h->nvme.wctemp == 355 && h->nvme.cctemp == 360, "wctemp %u cctemp %u", h->nvme.wctemp,
               h->nvme.cctemp);
-        check(h->capacity_bytes == 1000204886016ULL, "capacity %llu",
+        CHECK(h->capacity_bytes == 1000204886016ULL, "capacity %llu",
               (unsigned long long)h->capacity_bytes);
 }
 
@@ -310,9 +291,9 @@ static void check_json(const struct sm_device_state *d)
                 {"endurance_grp_critical_warning_readonly", true},
         };
 
-        check(r == 0, "render_json returned %d", r);
+        CHECK(r == 0, "render_json returned %d", r);
         o = cJSON_GetObjectItemCaseSensitive(root, "nvme");
-        check(cJSON_IsObject(o), "JSON has an \"nvme\" object");
+        CHECK(cJSON_IsObject(o), "JSON has an \"nvme\" object");
         if (!o) {
                 cJSON_Delete(root);
                 return;
@@ -320,16 +301,16 @@ static void check_json(const struct sm_device_state *d)
         for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
                 double v = jnum(o, nums[i].key);
 
-                check(v == nums[i].v || fabs(v - nums[i].v) <= 1e-12 * fabs(nums[i].v),
+                CHECK(v == nums[i].v || fabs(v - nums[i].v) <= 1e-12 * fabs(nums[i].v),
                       "JSON %s = %.17g, expected %.17g", nums[i].key, v, nums[i].v);
         }
         for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-                check(strcmp(jstr(o, strs[i].key), strs[i].v) == 0, "JSON %s = '%s', expected '%s'",
+                CHECK(strcmp(jstr(o, strs[i].key), strs[i].v) == 0, "JSON %s = '%s', expected '%s'",
                       strs[i].key, jstr(o, strs[i].key), strs[i].v);
         for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
                 const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, flags[i].key);
 
-                check(cJSON_IsBool(v) && (bool)cJSON_IsTrue(v) == flags[i].v,
+                CHECK(cJSON_IsBool(v) && (bool)cJSON_IsTrue(v) == flags[i].v,
                       "JSON %s, expected %s", flags[i].key, flags[i].v ? "true" : "false");
         }
         cJSON_Delete(root);
@@ -383,19 +364,19 @@ static void check_prom(const struct sm_device_state *d)
         sm_buf_init(&b);
         sm_nvme_collector.render_prom(&b, devs, 1);
         text = sm_buf_steal(&b, NULL);
-        check(text != NULL, "render_prom produced text");
+        CHECK(text != NULL, "render_prom produced text");
         if (!text)
                 return;
         for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
                 char want[256];
 
                 snprintf(want, sizeof(want), "\n%s\n", lines[i]);
-                check(strstr(text, want) != NULL, "Prometheus line missing: %s", lines[i]);
+                CHECK(strstr(text, want) != NULL, "Prometheus line missing: %s", lines[i]);
         }
         for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
-                check(strstr(text, generic[i]) == NULL,
+                CHECK(strstr(text, generic[i]) == NULL,
                       "generic family %s rendered by the collector", generic[i]);
-        if (failed)
+        if (check_failed)
                 fputs(text, stdout);
         free(text);
 }
@@ -410,7 +391,7 @@ static void test_good_read(const uint8_t *page)
         reset_mock();
         memset(&d, 0, sizeof(d));
         r = do_read(&id, 2500, &d.health, err, sizeof(err));
-        check(r == 0, "live read returned %d (%s)", r, err);
+        CHECK(r == 0, "live read returned %d (%s)", r, err);
         check_commands(2500);
         if (r != 0)
                 return;
@@ -433,13 +414,13 @@ static void test_default_timeout_and_fallback(void)
         reset_mock();
         setenv("SM_NVME_MOCK_ALIAS", "/dev/ssdmon-mock-nvme0n1", 1);
         r = do_read(&id, 0, &h, err, sizeof(err));
-        check(r == 0, "fallback to /dev/<name>: %d (%s)", r, err);
+        CHECK(r == 0, "fallback to /dev/<name>: %d (%s)", r, err);
         /* No configured timeout: the collector's own bound, never libnvme's 0 (60 s). */
         check_commands(SM_NVME_DEFAULT_TIMEOUT_MS);
 
         reset_mock();
         r = do_read(&id, 1000, &h, err, sizeof(err));
-        check(r == -ENOENT && strstr(err, "/dev/ssdmon-mock-nvme0n1"),
+        CHECK(r == -ENOENT && strstr(err, "/dev/ssdmon-mock-nvme0n1"),
               "neither node exists: %d (%s)", r, err);
 }
 
@@ -457,12 +438,12 @@ static void test_failure(const char *fail, const char *opcode, int want_r, const
                 setenv("SM_NVME_MOCK_FAIL_OPCODE", opcode, 1);
         memset(&h, 0x5a, sizeof(h));
         r = do_read(&id, 2000, &h, err, sizeof(err));
-        check(r == want_r, "fail=%s opcode=%s: returned %d, expected %d (%s)", fail,
+        CHECK(r == want_r, "fail=%s opcode=%s: returned %d, expected %d (%s)", fail,
               opcode ? opcode : "any", r, want_r, err);
-        check(strstr(err, want1) != NULL && (!want2 || strstr(err, want2) != NULL),
+        CHECK(strstr(err, want1) != NULL && (!want2 || strstr(err, want2) != NULL),
               "fail=%s: message '%s' lacks '%s'/'%s'", fail, err, want1, want2 ? want2 : "");
-        check(strchr(err, '\n') == NULL && strlen(err) > 0, "fail=%s: one-line message", fail);
-        check(((unsigned char *)&h)[0] == 0x5a && ((unsigned char *)&h)[sizeof(h) - 1] == 0x5a,
+        CHECK(strchr(err, '\n') == NULL && strlen(err) > 0, "fail=%s: one-line message", fail);
+        CHECK(((unsigned char *)&h)[0] == 0x5a && ((unsigned char *)&h)[sizeof(h) - 1] == 0x5a,
               "fail=%s: result left untouched", fail);
 }
 
@@ -478,10 +459,10 @@ static void test_identify_refused(const uint8_t *page)
         setenv("SM_NVME_MOCK_FAIL", "0x4002", 1);
         setenv("SM_NVME_MOCK_FAIL_OPCODE", "6", 1);
         r = do_read(&id, 2000, &h, err, sizeof(err));
-        check(r == 0, "Identify refused: %d (%s)", r, err);
+        CHECK(r == 0, "Identify refused: %d (%s)", r, err);
         if (r == 0) {
                 check_health(&h, page, false);
-                check(h.ident.model[0] == '\0', "no model without Identify");
+                CHECK(h.ident.model[0] == '\0', "no model without Identify");
         }
 }
 
@@ -499,20 +480,20 @@ static void test_replay(const uint8_t *page)
         snprintf(id.devnode, sizeof(id.devnode), "%s", smart_path);
         snprintf(id.aux, sizeof(id.aux), "%s", idctrl_path);
         r = do_read(&id, 0, &h, err, sizeof(err));
-        check(r == 0, "replay read: %d (%s)", r, err);
+        CHECK(r == 0, "replay read: %d (%s)", r, err);
         if (r == 0)
                 check_health(&h, page, true);
 
         id.aux[0] = '\0';
         r = do_read(&id, 0, &h, err, sizeof(err));
-        check(r == 0 && !h.nvme.have_id && h.healthy == 0, "replay without id-ctrl: %d (%s)", r,
+        CHECK(r == 0 && !h.nvme.have_id && h.healthy == 0, "replay without id-ctrl: %d (%s)", r,
               err);
 
         snprintf(p, sizeof(p), "%s/short.smart-log", dir);
         write_file(p, page, 511);
         snprintf(id.devnode, sizeof(id.devnode), "%s", p);
         r = do_read(&id, 0, &h, err, sizeof(err));
-        check(r == -EINVAL && strstr(err, "511 bytes") && strstr(err, "512"),
+        CHECK(r == -EINVAL && strstr(err, "511 bytes") && strstr(err, "512"),
               "511-byte capture: %d (%s)", r, err);
         unlink(p);
 }
@@ -531,9 +512,9 @@ static void test_absent_values(void)
         put_le(page + 206, 2, 313);
         sm_health_init(&h);
         sm_nvme_decode_health(page, &h);
-        check(h.healthy == 1, "no critical warning: healthy %d", h.healthy);
-        check(!h.has_temperature, "composite 0 K: no temperature");
-        check(near(h.sensor_temps_c[0], 37) && near(h.sensor_temps_c[1], 38) &&
+        CHECK(h.healthy == 1, "no critical warning: healthy %d", h.healthy);
+        CHECK(!h.has_temperature, "composite 0 K: no temperature");
+        CHECK(near(h.sensor_temps_c[0], 37) && near(h.sensor_temps_c[1], 38) &&
                       isnan(h.sensor_temps_c[2]) && near(h.sensor_temps_c[3], 40) &&
                       isnan(h.sensor_temps_c[4]) && isnan(h.sensor_temps_c[7]),
               "sensor gaps stay NaN");
@@ -542,28 +523,28 @@ static void test_absent_values(void)
         for (int bit = 0; bit < 8; bit++) {
                 page[0] = (uint8_t)(1u << bit);
                 sm_nvme_decode_health(page, &h);
-                check(h.healthy == 0, "critical warning 0x%02x: healthy %d", page[0], h.healthy);
+                CHECK(h.healthy == 0, "critical warning 0x%02x: healthy %d", page[0], h.healthy);
         }
         page[0] = 0;
 
         /* Every 128-bit bit set: 2^128 - 1 units, exact bytes (Python bigint). */
         memset(page + 48, 0xff, 16);
         sm_nvme_field_decode(sm_nvme_field_by_key("data_units_written"), page, &v);
-        check(strcmp(v.raw_dec, "340282366920938463463374607431768211455") == 0, "2^128-1: %s",
+        CHECK(strcmp(v.raw_dec, "340282366920938463463374607431768211455") == 0, "2^128-1: %s",
               v.raw_dec);
-        check(strcmp(v.exact, "174224571863520493293247799005065324264960000") == 0,
+        CHECK(strcmp(v.exact, "174224571863520493293247799005065324264960000") == 0,
               "(2^128-1) x 512000: %s", v.exact);
         sm_nvme_u128_format(0, 512000, buf, sizeof(buf));
-        check(strcmp(buf, "0") == 0, "zero formats as 0: %s", buf);
+        CHECK(strcmp(buf, "0") == 0, "zero formats as 0: %s", buf);
         sm_nvme_u128_format(1000000000, 1, buf, sizeof(buf));
-        check(strcmp(buf, "1000000000") == 0, "10^9: %s", buf);
+        CHECK(strcmp(buf, "1000000000") == 0, "10^9: %s", buf);
         sm_nvme_u128_format((sm_u128)1000000000 * 1000000000, 1, buf, sizeof(buf));
-        check(strcmp(buf, "1000000000000000000") == 0, "10^18: %s", buf);
+        CHECK(strcmp(buf, "1000000000000000000") == 0, "10^18: %s", buf);
 
         /* percentage used 255 (the byte's maximum) */
         page[5] = 255;
         sm_nvme_field_decode(sm_nvme_field_by_key("percent_used"), page, &v);
-        check(near(v.value, 2.55), "percent used 255 -> %g", v.value);
+        CHECK(near(v.value, 2.55), "percent used 255 -> %g", v.value);
 }
 
 int main(void)
@@ -609,6 +590,6 @@ int main(void)
         unlink(idctrl_path);
         unlink(log_path);
         rmdir(dir);
-        printf("%d passed, %d failed\n", passed, failed);
-        return failed ? 1 : 0;
+        printf("%u passed, %u failed\n", check_passed, check_failed);
+        return check_failed ? 1 : 0;
 }

@@ -22,20 +22,7 @@
 #include "agent/poller.h"
 #include "agent/snapshot.h"
 #include "agent/util.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                \
-        do {                                                                            \
-                if (cond) {                                                             \
-                        passed++;                                                       \
-                } else {                                                                \
-                        failed++;                                                       \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                                   \
-                        fputc('\n', stderr);                                            \
-                }                                                                       \
-        } while (0)
+#include "test/check.h"
 
 static char dir[PATH_MAX];
 
@@ -224,6 +211,5 @@ out:
         snprintf(path, sizeof(path), "%s/late-arrival", dir);
         unlink(path);
         rmdir(dir);
-        printf("%d passed, %d failed\n", passed, failed);
-        return failed ? 1 : 0;
+        return check_summary();
 }

@@ -13,22 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static unsigned n_pass, n_fail;
-
-#define CHECK(cond, ...)                                                                \
-        do {                                                                            \
-                if (cond) {                                                             \
-                        n_pass++;                                                       \
-                } else {                                                                \
-                        n_fail++;                                                       \
-                        fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                        fprintf(stderr, __VA_ARGS__);                                   \
-                        fputc('\n', stderr);                                            \
-                }                                                                       \
-        } while (0)
-
-#define CHECK_STR(got, want, ctx) \
-        CHECK(strcmp((got), (want)) == 0, "%s: got '%s', want '%s'", (ctx), (got), (want))
+#include "test/check.h"
 
 /*
  * umockdev does not redirect /run/udev, so libudev would merge the HOST's udev
@@ -119,12 +104,6 @@ static inline int enter_udev_sandbox(bool fake_udevd)
                 return 77;
         }
         return 0;
-}
-
-static inline int check_summary(void)
-{
-        printf("%u passed, %u failed\n", n_pass, n_fail);
-        return n_fail ? 1 : 0;
 }
 
 #endif

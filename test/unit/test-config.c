@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "agent/config.h"
-#include "check.h"
+#include "test/check.h"
 
 #define MAX_ARGS 300
 

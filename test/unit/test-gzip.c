@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "agent/http.h"
-#include "check.h"
+#include "test/check.h"
 
 int main(void)
 {

@@ -21,7 +21,7 @@
 #include "agent/http.h"
 #include "agent/snapshot.h"
 #include "agent/util.h"
-#include "check.h"
+#include "test/check.h"
 
 #define N_DEV 6000
 

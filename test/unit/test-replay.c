@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "collectors/replay.h"
+#include "test/check.h"
 
 static char root[256];
 

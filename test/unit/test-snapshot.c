@@ -14,7 +14,7 @@
 #include "agent/render.h"
 #include "agent/snapshot.h"
 #include "agent/util.h"
-#include "check.h"
+#include "test/check.h"
 
 static void dev(struct sm_device_state *d, const char *name, const char *udev_serial,
                 const char *drive_serial)

@@ -12,7 +12,7 @@
 #include "agent/buf.h"
 #include "agent/prom.h"
 #include "agent/util.h"
-#include "check.h"
+#include "test/check.h"
 
 static void test_parse_u64(void)
 {

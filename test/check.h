@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check.h - the few assertion macros the unit tests share. Every check counts
+ * check.h - the assertion macros every C test shares. Every check counts
  * as passed or failed; a program ends with "N passed, N failed" and exits 1 if
  * anything failed.
  */
@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned check_passed, check_failed;
@@ -37,6 +38,32 @@ static unsigned check_passed, check_failed;
                 uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                 \
                 CHECK(g_ == w_, "%s: got %" PRIu64 ", want %" PRIu64, (ctx), g_, w_); \
         } while (0)
+
+/* The whole of a stream (NUL-terminated, caller frees), or NULL. */
+static inline char *check_slurp_stream(FILE *f, size_t *ret_len)
+{
+        size_t cap = 8192, len = 0, n;
+        char *buf = malloc(cap + 1);
+
+        while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+                len += n;
+                if (len == cap) {
+                        char *p = realloc(buf, 2 * cap + 1);
+
+                        if (!p) {
+                                free(buf);
+                                return NULL;
+                        }
+                        buf = p;
+                        cap *= 2;
+                }
+        }
+        if (buf)
+                buf[len] = '\0';
+        if (ret_len)
+                *ret_len = len;
+        return buf;
+}
 
 static inline int check_summary(void)
 {
