@@ -79,6 +79,7 @@ UDEV_RULES = [
 GUEST_BINARIES = [
     "/bin/udevadm", "/usr/lib/udev/ata_id", "/usr/lib/udev/scsi_id",
     "/usr/sbin/smartctl", "/usr/sbin/nvme", "/usr/bin/sdparm", "/usr/sbin/skdump",
+    "/usr/bin/setpriv",  # util-linux (essential): per-capability runs of the agent
 ]
 GUEST_DATA = [
     "/usr/share/smartmontools/drivedb.h",

@@ -814,6 +814,31 @@ def scenario_prometheus(vm, c, args):
             c.ok(len(r) == 1 and float(r[0]["value"][1]) == 2, "PromQL sum(ssdmon_devices) == 2", repr(r))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    check_capabilities_needed(vm, c, dm[SSD]["name"], nvme_dev)
+
+
+def check_capabilities_needed(vm, c, sata_dev, nvme_dev):
+    """Least privilege, measured: as root but with the bounding set cut down by
+    setpriv, `ssd-monitor check` reads the SATA SSD only with CAP_SYS_RAWIO and the
+    NVMe only with CAP_SYS_ADMIN, and both with exactly those two."""
+    def run(bounding):
+        rc, out = vm.run("/usr/bin/setpriv --bounding-set=%s -- ssd-monitor check --no-drop-privileges "
+                         "--collector.timeout=20s 2>/dev/null" % bounding, timeout=90)
+        return rc, out.strip()
+
+    rc, out = run("-all,+sys_rawio,+sys_admin")
+    c.ok(rc == 0 and out.startswith("OK"), "only SYS_RAWIO + SYS_ADMIN: both drives read (exit 0)",
+         "exit %d %r" % (rc, out))
+    rc, out = run("-all,+sys_admin")
+    c.ok(rc == 2 and sata_dev in out and nvme_dev not in out,
+         "without SYS_RAWIO the SATA SSD (%s) is unreadable, the NVMe is read" % sata_dev,
+         "exit %d %r" % (rc, out))
+    rc, out = run("-all,+sys_rawio")
+    c.ok(rc == 2 and nvme_dev in out and sata_dev not in out,
+         "without SYS_ADMIN the NVMe (%s) is unreadable, the SATA SSD is read" % nvme_dev,
+         "exit %d %r" % (rc, out))
+    log("capabilities: rawio+admin ok; -rawio -> %s unreadable; -admin -> %s unreadable"
+        % (sata_dev, nvme_dev))
 
 
 # ----------------------------------------------------------------------------
