@@ -88,7 +88,7 @@ struct sm_poller {
         bool cycle_active;
         bool dirty; /* something changed since the last publish */
         bool publish_now;
-        uint64_t cycle_started_ms;
+        uint64_t cycle_started_ms, cycle_started_us;
         double cycle_started_real;
         uint64_t next_cycle_ms, debounce_at_ms, next_rescan_ms;
         struct sm_agent_stats stats;
@@ -115,14 +115,14 @@ static void job_unref(struct job *j)
 static void *worker(void *arg)
 {
         struct job *j = arg;
-        uint64_t one = 1, t0 = sm_now_mono_ms();
+        uint64_t one = 1, t0 = sm_now_mono_us();
 
         sm_health_init(&j->health);
         j->err[0] = '\0';
         j->ret = j->col->read(&j->id, &j->opts, &j->health, j->err, sizeof(j->err));
         if (j->ret < 0 && !j->err[0])
                 snprintf(j->err, sizeof(j->err), "read failed: %s", strerror(-j->ret));
-        j->duration_s = (double)(sm_now_mono_ms() - t0) / 1000.0;
+        j->duration_s = (double)(sm_now_mono_us() - t0) / 1e6;
         atomic_store(&j->done, true);
         (void)!write(j->hub->efd, &one, sizeof(one));
         job_unref(j);
@@ -479,6 +479,7 @@ static void cycle_start(struct sm_poller *p, uint64_t now)
 {
         p->cycle_active = true;
         p->cycle_started_ms = now;
+        p->cycle_started_us = sm_now_mono_us();
         p->cycle_started_real = sm_now_real_s();
         for (size_t i = 0; i < p->n_slots; i++) {
                 struct slot *s = &p->slots[i];
@@ -493,7 +494,8 @@ static void cycle_finish(struct sm_poller *p, uint64_t now)
 {
         p->cycle_active = false;
         p->stats.collections_total++;
-        p->stats.collection_duration_s = (double)(now - p->cycle_started_ms) / 1000.0;
+        (void)now;
+        p->stats.collection_duration_s = (double)(sm_now_mono_us() - p->cycle_started_us) / 1e6;
         p->stats.collection_ts = sm_now_real_s();
         if (!p->ready)
                 sm_log_info("first collection finished: %zu device(s) in %.3f s", p->n_slots,

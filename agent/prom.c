@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 void sm_prom_family(struct sm_buf *b, const char *name, const char *type, const char *help)
 {
@@ -57,6 +59,19 @@ static void labels(struct sm_buf *b, const char *name, va_list ap)
                 sm_buf_puts(b, "}");
 }
 
+/* The shortest of %.15g..%.17g that reads back as the same double (0.059023, not 0.0590229...). */
+static void shortest(struct sm_buf *b, double v)
+{
+        char tmp[40];
+
+        for (int prec = 15; prec <= 17; prec++) {
+                snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+                if (prec == 17 || strtod(tmp, NULL) == v)
+                        break;
+        }
+        sm_buf_printf(b, " %s\n", tmp);
+}
+
 static void value(struct sm_buf *b, double v)
 {
         if (isnan(v))
@@ -66,7 +81,7 @@ static void value(struct sm_buf *b, double v)
         else if (v == floor(v) && fabs(v) < 9007199254740992.0)
                 sm_buf_printf(b, " %.0f\n", v);
         else
-                sm_buf_printf(b, " %.17g\n", v);
+                shortest(b, v);
 }
 
 void sm_prom_sample(struct sm_buf *b, const char *name, double v, ...)

@@ -59,6 +59,7 @@ int sm_parse_duration_ms(const char *s, uint64_t *ret_ms);
 
 /* Monotonic and wall-clock time. */
 uint64_t sm_now_mono_ms(void);
+uint64_t sm_now_mono_us(void);
 double sm_now_real_s(void);
 
 #endif

@@ -215,7 +215,11 @@ static void test_prom(void)
         PROM_EQ("m -9007199254740991\n", sm_prom_sample(&b_, "m", -9007199254740991.0, NULL));
         PROM_EQ("m 1795748807\n", sm_prom_sample(&b_, "m", 1795748807.0, NULL));
         PROM_EQ("m 0.5\n", sm_prom_sample(&b_, "m", 0.5, NULL));
-        PROM_EQ("m 0.10000000000000001\n", sm_prom_sample(&b_, "m", 0.1, NULL));
+        /* Shortest text that reads back as the same double (as Python repr() prints it). */
+        PROM_EQ("m 0.1\n", sm_prom_sample(&b_, "m", 0.1, NULL));
+        PROM_EQ("m 0.059023\n", sm_prom_sample(&b_, "m", 0.059023, NULL));
+        PROM_EQ("m 0.3333333333333333\n", sm_prom_sample(&b_, "m", 1.0 / 3.0, NULL));
+        PROM_EQ("m 1795752867.0957882\n", sm_prom_sample(&b_, "m", 1795752867.0957882, NULL));
         PROM_EQ("m 9007199254740992\n", sm_prom_sample(&b_, "m", 9007199254740992.0, NULL));
         PROM_EQ("m 1e+20\n", sm_prom_sample(&b_, "m", 1e20, NULL));
         PROM_EQ("m NaN\n", sm_prom_sample(&b_, "m", (double)NAN, NULL));
