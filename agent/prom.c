@@ -5,38 +5,36 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void sm_prom_family(struct sm_buf *b, const char *name, const char *type, const char *help)
 {
         sm_buf_printf(b, "# HELP %s ", name);
-        /* HELP text escaping: backslash and newline. */
-        for (const char *p = help; *p; p++) {
-                if (*p == '\\')
-                        sm_buf_puts(b, "\\\\");
-                else if (*p == '\n')
-                        sm_buf_puts(b, "\\n");
-                else
-                        sm_buf_append(b, p, 1);
+        /* HELP text escaping: backslash and newline; plain runs are copied whole. */
+        for (const char *p = help; *p;) {
+                size_t run = strcspn(p, "\\\n");
+
+                sm_buf_append(b, p, run);
+                p += run;
+                if (*p) {
+                        sm_buf_puts(b, *p == '\\' ? "\\\\" : "\\n");
+                        p++;
+                }
         }
         sm_buf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
 void sm_prom_escape(struct sm_buf *b, const char *value)
 {
-        for (const char *p = value; *p; p++) {
-                switch (*p) {
-                case '\\':
-                        sm_buf_puts(b, "\\\\");
+        for (const char *p = value; *p;) {
+                size_t run = strcspn(p, "\\\"\n");
+
+                sm_buf_append(b, p, run);
+                p += run;
+                if (!*p)
                         break;
-                case '"':
-                        sm_buf_puts(b, "\\\"");
-                        break;
-                case '\n':
-                        sm_buf_puts(b, "\\n");
-                        break;
-                default:
-                        sm_buf_append(b, p, 1);
-                }
+                sm_buf_puts(b, *p == '\\' ? "\\\\" : *p == '"' ? "\\\"" : "\\n");
+                p++;
         }
 }
 
