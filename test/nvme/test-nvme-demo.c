@@ -27,6 +27,7 @@
 #include "agent/util.h"
 #include "collectors/nvme.h"
 #include "test/check.h"
+#include "test/nvme/nvme-cli.h"
 
 #define MAX_DEVS 16
 
@@ -34,24 +35,7 @@ static const char *dev_path;
 
 static char *nvme_cli(const char *args, const char *idctrl, size_t *ret_len)
 {
-        char cmd[1536];
-        FILE *p;
-        char *out;
-
-        snprintf(cmd, sizeof(cmd),
-                 "SM_NVME_MOCK_IDCTRL='%s' ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
-                 "nvme %s '%s' 2>&1",
-                 idctrl, args, dev_path);
-        p = popen(cmd, "r");
-        if (!p)
-                return NULL;
-        out = check_slurp_stream(p, ret_len);
-        if (pclose(p) != 0) {
-                printf("nvme %s failed: %s\n", args, out ? out : "");
-                free(out);
-                return NULL;
-        }
-        return out;
+        return nvme_cli_run("SM_NVME_MOCK_IDCTRL", idctrl, args, dev_path, ret_len);
 }
 
 /* nvme-cli prints the space-padded fields as they are: trim to compare. */

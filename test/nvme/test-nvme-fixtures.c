@@ -24,6 +24,7 @@
 #include "agent/util.h"
 #include "collectors/nvme.h"
 #include "test/check.h"
+#include "test/nvme/nvme-cli.h"
 
 static char *slurp(const char *path, size_t *ret_len)
 {
@@ -39,27 +40,9 @@ static char *slurp(const char *path, size_t *ret_len)
 
 static const char *dev_path;
 
-/* Output of nvme-cli run against the mock controller serving `page`. */
 static char *nvme_cli(const char *args, const char *page, size_t *ret_len)
 {
-        char cmd[1024];
-        FILE *p;
-        char *out;
-
-        snprintf(cmd, sizeof(cmd),
-                 "SM_NVME_MOCK_SMART='%s' ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
-                 "nvme %s '%s' 2>&1",
-                 page, args, dev_path);
-        p = popen(cmd, "r");
-        if (!p)
-                return NULL;
-        out = check_slurp_stream(p, ret_len);
-        if (pclose(p) != 0) {
-                printf("nvme %s failed: %s\n", args, out ? out : "");
-                free(out);
-                return NULL;
-        }
-        return out;
+        return nvme_cli_run("SM_NVME_MOCK_SMART", page, args, dev_path, ret_len);
 }
 
 static double num(const cJSON *o, const char *key)
