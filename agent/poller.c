@@ -88,8 +88,7 @@ struct sm_poller {
         bool cycle_active;
         bool dirty; /* something changed since the last publish */
         bool publish_now;
-        uint64_t cycle_started_ms, cycle_started_us;
-        double cycle_started_real;
+        uint64_t cycle_started_us;
         uint64_t next_cycle_ms, debounce_at_ms, next_rescan_ms;
         struct sm_agent_stats stats;
 };
@@ -475,12 +474,10 @@ static void publish(struct sm_poller *p)
         p->publish_now = false;
 }
 
-static void cycle_start(struct sm_poller *p, uint64_t now)
+static void cycle_start(struct sm_poller *p)
 {
         p->cycle_active = true;
-        p->cycle_started_ms = now;
         p->cycle_started_us = sm_now_mono_us();
-        p->cycle_started_real = sm_now_real_s();
         for (size_t i = 0; i < p->n_slots; i++) {
                 struct slot *s = &p->slots[i];
 
@@ -490,11 +487,10 @@ static void cycle_start(struct sm_poller *p, uint64_t now)
         }
 }
 
-static void cycle_finish(struct sm_poller *p, uint64_t now)
+static void cycle_finish(struct sm_poller *p)
 {
         p->cycle_active = false;
         p->stats.collections_total++;
-        (void)now;
         p->stats.collection_duration_s = (double)(sm_now_mono_us() - p->cycle_started_us) / 1e6;
         p->stats.collection_ts = sm_now_real_s();
         if (!p->ready)
@@ -548,16 +544,16 @@ static void handle_timers(struct sm_poller *p, uint64_t now)
         if (now >= p->next_cycle_ms) {
                 p->next_cycle_ms = now + p->cfg->interval_ms;
                 if (!p->cycle_active)
-                        cycle_start(p, now);
+                        cycle_start(p);
         }
 }
 
 /* Start what can start, close a finished cycle, publish what is news. */
-static void settle(struct sm_poller *p, uint64_t now)
+static void settle(struct sm_poller *p)
 {
         launch(p);
         if (p->cycle_active && !work_pending(p))
-                cycle_finish(p, now);
+                cycle_finish(p);
         if (p->publish_now && p->dirty)
                 publish(p);
         p->publish_now = false;
@@ -572,7 +568,7 @@ static bool loop_once(struct sm_poller *p)
 
         atomic_store(&p->heartbeat_ms, now);
         handle_timers(p, now);
-        settle(p, now); /* a rescan's removals are published before sleeping */
+        settle(p); /* a rescan's removals are published before sleeping */
         n = epoll_wait(p->epfd, ev, ARRAY_SIZE(ev), loop_timeout(p, sm_now_mono_ms()));
         now = sm_now_mono_ms();
         for (int i = 0; i < n; i++) {
@@ -594,7 +590,7 @@ static bool loop_once(struct sm_poller *p)
                 }
         }
         reap(p, now);
-        settle(p, now);
+        settle(p);
         return true;
 }
 
