@@ -8,7 +8,14 @@
 #     two capabilities, read-only device ACL, address families, syscall filter);
 #  4. every system call the agent makes (strace of serve on replay data with
 #     HTTP requests, of `check` and of `features`) is allowed by the unit's
-#     SystemCallFilter=, expanded with `systemd-analyze syscall-filter`.
+#     SystemCallFilter=, expanded with `systemd-analyze syscall-filter`;
+#  5. every program an Exec*= line runs is the agent or comes from an Essential
+#     Debian package (ExecReload= once used /bin/kill from procps, which a
+#     minimal Debian lacks), and the reload command, run as systemd would run
+#     it, makes the agent collect at once;
+#  6. nothing this test started (strace, the agent) is left running.
+# Finds the agent under strace through /proc (no procps: pgrep is not there on
+# a minimal Debian).
 set -euo pipefail
 src=${SM_SOURCE_ROOT:?}
 bin=${SM_BUILD_ROOT:?}/ssd-monitor
@@ -59,6 +66,27 @@ want "ProtectSystem=strict" '^ProtectSystem=strict$'
 want "closed device policy" '^DevicePolicy=closed$'
 want "address families incl. AF_NETLINK only" '^RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK$'
 want "system call filter" '^SystemCallFilter=@system-service$'
+
+# ---- 5a. Exec*= programs: the agent or an Essential package ----
+for u in ssd-monitor.service ssd-monitor-features.service; do
+	while IFS= read -r line; do
+		prog=${line#*=}
+		prog=${prog#[-@:+!]}
+		prog=${prog%% *}
+		[ "$prog" = /usr/sbin/ssd-monitor ] && continue
+		if ! pkg=$(dpkg-query -S "$prog" 2>/dev/null | sed -n '/^diversion/!{s/:.*//p;q}') || [ -z "$pkg" ]; then
+			# /bin may be a symlink to /usr/bin (merged /usr): ask for the other spelling too.
+			pkg=$(dpkg-query -S "/usr$prog" 2>/dev/null | sed -n '/^diversion/!{s/:.*//p;q}') || true
+		fi
+		if [ -z "$pkg" ]; then
+			nok "$u: ${line%%=*} runs $prog" "no installed package ships it"
+		elif [ "$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)" = yes ]; then
+			ok "$u: ${line%%=*} runs $prog (package $pkg, Essential)"
+		else
+			nok "$u: ${line%%=*} runs $prog" "package $pkg is not Essential: list it or use something every Debian has"
+		fi
+	done < <(grep -E '^Exec[A-Za-z]*=' "$src/systemd/$u")
+done
 if grep -E '^DeviceAllow=' "$unit" | grep -Evq ' r$'; then
 	nok "device ACL read-only" "$(grep -E '^DeviceAllow=' "$unit" | grep -Ev ' r$')"
 else
@@ -111,15 +139,33 @@ fi
 demo=$src/test/data/demo
 port=$((20000 + $$ % 20000))
 trace=$work/trace
+children() { # children <pid>: PIDs whose parent is <pid>, from /proc (no procps)
+	local st s f
+	for st in /proc/[0-9]*/stat; do
+		s=$(cat "$st" 2>/dev/null) || continue
+		read -r -a f <<<"${s##*) }" # after "pid (comm) ": state ppid ...
+		if [ "${f[1]:-}" = "$1" ]; then st=${st#/proc/}; echo "${st%/stat}"; fi
+	done
+	return 0
+}
+alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+tracer= agent=
+cleanup() {
+	[ -n "$agent" ] && kill -KILL "$agent" 2>/dev/null || true
+	[ -n "$tracer" ] && kill -KILL "$tracer" 2>/dev/null || true
+	true
+}
+trap cleanup EXIT
 strace -f -qq -o "$trace.serve" "$bin" --replay="$demo" --web.listen-address="127.0.0.1:$port" \
 	--no-drop-privileges --collector.interval=1s >"$work/serve.log" 2>&1 &
 tracer=$!
-agent=
 for _ in $(seq 50); do
-	agent=$(pgrep -P "$tracer" || true)
-	[ -n "$agent" ] && break
+	agent=$(children "$tracer" | head -n1)
+	[ -n "$agent" ] && grep -q "ssd-monitor" "/proc/$agent/cmdline" 2>/dev/null && break
+	agent=
 	sleep 0.1
 done
+if [ -n "$agent" ]; then ok "agent found under strace (pid $agent)"; else nok "agent found under strace"; fi
 for _ in $(seq 50); do
 	curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
 	sleep 0.1
@@ -128,6 +174,26 @@ for path in /metrics /healthz /readyz /api/v1/devices /; do
 	curl -fsS -o /dev/null "http://127.0.0.1:$port$path" || true
 done
 curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" || true
+# ---- 5b. the unit's reload command, as systemd runs it (${MAINPID} substituted) ----
+reload=$(sed -n 's/^ExecReload=//p' "$unit")
+if [ -n "$agent" ] && [ -n "$reload" ]; then
+	cmd=${reload//'${MAINPID}'/$agent}
+	cmd=${cmd//'$MAINPID'/$agent}
+	# The unit's quoting is the shell's for this command line.
+	if eval "$cmd" 2>"$work/reload.err"; then
+		for _ in $(seq 50); do
+			grep -q 'SIGUSR1: collecting now' "$work/serve.log" && break
+			sleep 0.1
+		done
+	fi
+	if grep -q 'SIGUSR1: collecting now' "$work/serve.log" && alive "$agent"; then
+		ok "ExecReload ($reload) makes the agent collect, agent keeps running"
+	else
+		nok "ExecReload ($reload)" "$(cat "$work/reload.err") / $(tail -n 3 "$work/serve.log")"
+	fi
+else
+	nok "ExecReload" "no agent or no ExecReload= line"
+fi
 sleep 1.5
 # Stop the agent (not strace, which would detach and leave it running).
 [ -n "$agent" ] && kill -TERM "$agent" 2>/dev/null
@@ -135,8 +201,15 @@ for _ in $(seq 50); do
 	kill -0 "$tracer" 2>/dev/null || break
 	sleep 0.1
 done
-kill -KILL "$agent" "$tracer" 2>/dev/null || true
 wait "$tracer" 2>/dev/null || true
+# ---- 6. nothing left behind (before the clean-up trap would hide it) ----
+if alive "$agent" || alive "$tracer"; then
+	nok "agent and strace stopped" "still running: $(for p in $agent $tracer; do alive "$p" && tr '\0' ' ' <"/proc/$p/cmdline"; done)"
+else
+	ok "agent and strace stopped"
+fi
+cleanup
+agent= tracer=
 timeout -s KILL 60 strace -f -qq -o "$trace.check" "$bin" check --replay="$demo" --no-drop-privileges >/dev/null 2>&1 || true
 mkdir -p "$work/nfd"
 timeout -s KILL 60 strace -f -qq -o "$trace.features" "$bin" features --replay="$demo" --no-drop-privileges \
