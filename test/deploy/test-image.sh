@@ -15,6 +15,17 @@ src=${SM_SOURCE_ROOT:?}
 bin=${SM_BUILD_ROOT:?}/ssd-monitor
 work=$SM_BUILD_ROOT/deploy-image
 command -v buildah >/dev/null 2>&1 || { echo "buildah not installed"; exit 77; }
+# buildah's vfs driver remounts / (private, MS_REC|MS_PRIVATE = 0x44000) before it
+# builds; in a plain chroot whose / is not a mount point that fails with
+# "remount /, flags: 0x44000: invalid argument". Say so instead of a raw error.
+if [ ! -r /proc/self/mountinfo ]; then
+	echo "SKIP: /proc is not mounted (buildah needs /proc/self/mountinfo)"
+	exit 77
+fi
+if ! awk '$5 == "/" { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+	echo "SKIP: / is not a mount point here (a plain chroot?): buildah's vfs driver cannot remount it; run in a mount namespace with the root bind-mounted onto itself (see .ci/fresh-check)"
+	exit 77
+fi
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 nok() { echo "not ok - $1${2:+: $2}"; failed=$((failed + 1)); }
