@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 #define DEFAULT_LISTEN        ":9638"
 #define DEFAULT_FEATURES_FILE "/etc/kubernetes/node-feature-discovery/features.d/ssd-monitor"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 #define SM_MAX_LISTEN  8
 #define SM_MAX_DEVICES 256

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "log.h"
-#include "util.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define API_DEVICES "/api/v1/devices"
 

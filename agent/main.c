@@ -16,12 +16,13 @@
 
 #include "agent/config.h"
 #include "agent/http.h"
-#include "agent/log.h"
 #include "agent/oneshot.h"
 #include "agent/poller.h"
 #include "agent/privs.h"
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/util.h"
 #include "sm-config.h"
 
 #if SM_HAVE_SYSTEMD
@@ -102,7 +103,8 @@ static int start(struct daemon_state *d, char *err, size_t errlen)
                 return r;
         r = sm_poller_start(d->poller);
         if (r < 0)
-                snprintf(err, errlen, "cannot start the collector thread: %s", strerror(-r));
+                return sm_errf(err, errlen, r, "cannot start the collector thread: %s",
+                               strerror(-r));
         return r;
 }
 

@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 #include "agent/poller.h"
-#include "agent/util.h"
+#include "lib/err.h"
+#include "lib/util.h"
 
 /* ===== device predicates ===== */
 
@@ -345,7 +346,7 @@ static int collect(const struct sm_config *cfg, struct sm_snapshot **ret, char *
         err[0] = '\0';
         r = sm_poller_collect_once(cfg, ret, err, errlen);
         if (r < 0 && err[0] == '\0')
-                snprintf(err, errlen, "%s", strerror(-r));
+                return sm_errf(err, errlen, r, "%s", strerror(-r));
         return r;
 }
 

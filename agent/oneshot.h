@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "config.h"
 #include "snapshot.h"
 

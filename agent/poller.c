@@ -27,8 +27,9 @@
 #include "collectors/collector.h"
 #include "collectors/discovery.h"
 #include "collectors/replay.h"
-#include "log.h"
-#include "util.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define DEBOUNCE_MS  250
 #define WORKER_STACK (2u << 20)
@@ -390,7 +391,7 @@ static int discover(struct sm_poller *p, struct sm_device_id **ret, size_t *ret_
                 return sm_replay_scan(p->cfg->replay_dir, ret, ret_n, err, errlen);
         r = sm_discovery_scan(p->disc, ret, ret_n);
         if (r < 0)
-                snprintf(err, errlen, "device discovery failed: %s", strerror(-r));
+                return sm_errf(err, errlen, r, "device discovery failed: %s", strerror(-r));
         return r;
 }
 

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/err.h"
+
 static const cap_value_t wanted[] = {CAP_SYS_RAWIO, CAP_SYS_ADMIN};
 
 static void cap_freep(cap_t *c)
@@ -38,10 +40,9 @@ int sm_privs_drop(bool need_smart, struct sm_privs_report *ret, char *err, size_
         cap_value_t keep[2];
         int n = 0;
 
-        if (!cur || !next) {
-                snprintf(err, errlen, "cannot read capabilities: %s", strerror(errno));
-                return -errno;
-        }
+        if (!cur || !next)
+                return sm_errf(err, errlen, -errno, "cannot read capabilities: %s",
+                               strerror(errno));
         for (size_t i = 0; need_smart && i < sizeof(wanted) / sizeof(wanted[0]); i++) {
                 if (has_cap(cur, wanted[i], CAP_PERMITTED))
                         keep[n++] = wanted[i];
@@ -54,27 +55,21 @@ int sm_privs_drop(bool need_smart, struct sm_privs_report *ret, char *err, size_
                         for (int k = 0; k < n; k++)
                                 kept |= keep[k] == v;
                         if (!kept && CAP_IS_SUPPORTED(v) && cap_drop_bound(v) < 0 &&
-                            errno != EINVAL) {
-                                snprintf(err, errlen, "cannot drop capability %d: %s", (int)v,
-                                         strerror(errno));
-                                return -errno;
-                        }
+                            errno != EINVAL)
+                                return sm_errf(err, errlen, -errno, "cannot drop capability %d: %s",
+                                               (int)v, strerror(errno));
                 }
         }
         if (n > 0 && (cap_set_flag(next, CAP_PERMITTED, n, keep, CAP_SET) < 0 ||
-                      cap_set_flag(next, CAP_EFFECTIVE, n, keep, CAP_SET) < 0)) {
-                snprintf(err, errlen, "cannot build capability set: %s", strerror(errno));
-                return -errno;
-        }
+                      cap_set_flag(next, CAP_EFFECTIVE, n, keep, CAP_SET) < 0))
+                return sm_errf(err, errlen, -errno, "cannot build capability set: %s",
+                               strerror(errno));
         (void)cap_reset_ambient();
-        if (cap_set_proc(next) < 0) {
-                snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
-                return -errno;
-        }
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-                snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
-                return -errno;
-        }
+        if (cap_set_proc(next) < 0)
+                return sm_errf(err, errlen, -errno, "cannot drop capabilities: %s",
+                               strerror(errno));
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return sm_errf(err, errlen, -errno, "cannot set no_new_privs: %s", strerror(errno));
         sm_privs_current(ret);
         return 0;
 }

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "buf.h"
+#include "lib/buf.h"
 
 /* "# HELP name help\n# TYPE name type\n" (type: "gauge", "counter", ...). */
 void sm_prom_family(struct sm_buf *b, const char *name, const char *type, const char *help);

@@ -9,9 +9,9 @@
 #include <zlib.h>
 
 #include "collectors/collector.h"
+#include "lib/util.h"
 #include "prom.h"
 #include "sm-config.h"
-#include "util.h"
 
 #define GZIP_MIN_BYTES 1024
 

@@ -40,7 +40,7 @@
 #include "agent/config.h"
 #include "agent/http.h"
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "collectors/collector.h"
 #include "collectors/replay.h"
 

@@ -28,13 +28,13 @@
 #include <atasmart.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agent/prom.h"
-#include "agent/util.h"
+#include "lib/err.h"
+#include "lib/util.h"
 
 /* Largest blob we accept: skdump writes 1572 bytes; leave room for unknown records. */
 #define ATA_BLOB_MAX (64 * 1024)
@@ -58,21 +58,6 @@ static const char *overall_name(int overall)
         return overall_names[overall];
 }
 
-/* One-line reason for a failed read (vsnprintf: always terminated, may truncate). */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || errlen == 0)
-                return;
-        va_start(ap, fmt);
-        (void)vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-}
-
 /* libatasmart's errno, made positive and non-zero. */
 static int errno_of(void)
 {
@@ -81,6 +66,14 @@ static int errno_of(void)
         if (e < 0)
                 e = -e;
         return e > 0 ? e : EIO;
+}
+
+/* A libatasmart call failed: "what: strerror" into err, and its -errno. */
+static int sk_fail(char *err, size_t errlen, const char *what)
+{
+        int e = errno_of();
+
+        return sm_errf(err, errlen, -e, "%s: %s", what, strerror(e));
 }
 
 static void sk_disk_freep(SkDisk **d)
@@ -251,13 +244,10 @@ static int read_blob(const char *path, uint8_t **ret, size_t *ret_len, char *err
         if (fd < 0) {
                 int r = -errno;
 
-                seterr(err, errlen, "cannot open ATA capture: %s", strerror(-r));
-                return r;
+                return sm_errf(err, errlen, r, "cannot open ATA capture: %s", strerror(-r));
         }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                seterr(err, errlen, "ATA capture is not a regular file");
-                return -EINVAL;
-        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return sm_errf(err, errlen, -EINVAL, "ATA capture is not a regular file");
         buf = malloc(ATA_BLOB_MAX + 1);
         if (!buf)
                 return -ENOMEM;
@@ -269,21 +259,17 @@ static int read_blob(const char *path, uint8_t **ret, size_t *ret_len, char *err
 
                         if (r == -EINTR)
                                 continue;
-                        seterr(err, errlen, "cannot read ATA capture: %s", strerror(-r));
-                        return r;
+                        return sm_errf(err, errlen, r, "cannot read ATA capture: %s", strerror(-r));
                 }
                 if (k == 0)
                         break;
                 len += (size_t)k;
-                if (len > ATA_BLOB_MAX) {
-                        seterr(err, errlen, "ATA capture larger than %d bytes", ATA_BLOB_MAX);
-                        return -EFBIG;
-                }
+                if (len > ATA_BLOB_MAX)
+                        return sm_errf(err, errlen, -EFBIG, "ATA capture larger than %d bytes",
+                                       ATA_BLOB_MAX);
         }
-        if (len == 0) {
-                seterr(err, errlen, "ATA capture is empty");
-                return -ENODATA;
-        }
+        if (len == 0)
+                return sm_errf(err, errlen, -ENODATA, "ATA capture is empty");
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
@@ -547,20 +533,15 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
                 h->capacity_bytes = id_capacity(id);
 
         /* Sends SMART READ DATA (and READ THRESHOLDS on first use); a no-op on blobs. */
-        if (sk_disk_smart_read_data(d) < 0) {
-                int e = errno_of();
-
-                seterr(err, errlen, "SMART READ DATA failed: %s", strerror(e));
-                return -e;
-        }
+        if (sk_disk_smart_read_data(d) < 0)
+                return sk_fail(err, errlen, "SMART READ DATA failed");
         if (sk_disk_smart_parse_attributes(d, attr_cb, &c) < 0) {
                 int e = errno_of();
 
                 if (e == ENOENT)
-                        seterr(err, errlen, "no SMART attribute data (no SMDT record)");
-                else
-                        seterr(err, errlen, "cannot parse SMART attributes: %s", strerror(e));
-                return e == ENOENT ? -ENODATA : -e;
+                        return sm_errf(err, errlen, -ENODATA,
+                                       "no SMART attribute data (no SMDT record)");
+                return sm_errf(err, errlen, -e, "cannot parse SMART attributes: %s", strerror(e));
         }
 
         /*
@@ -635,26 +616,19 @@ static int read_replay(const struct sm_device_id *id, struct sm_health *h, char 
         r = read_blob(id->devnode, &blob, &len, err, errlen);
         if (r < 0)
                 return r;
-        if (sk_disk_open(NULL, &d) < 0) {
-                int e = errno_of();
-
-                seterr(err, errlen, "libatasmart: %s", strerror(e));
-                return -e;
-        }
+        if (sk_disk_open(NULL, &d) < 0)
+                return sk_fail(err, errlen, "libatasmart");
         if (sk_disk_set_blob(d, blob, len) < 0) {
                 int e = errno_of();
 
                 if (e == ENODATA)
-                        seterr(err, errlen, "malformed ATA capture: no IDFY record");
-                else
-                        seterr(err, errlen, "malformed ATA capture: %s", strerror(e));
-                return e == ENODATA ? -EINVAL : -e;
+                        return sm_errf(err, errlen, -EINVAL,
+                                       "malformed ATA capture: no IDFY record");
+                return sm_errf(err, errlen, -e, "malformed ATA capture: %s", strerror(e));
         }
         ident = blob_identify(blob, len);
-        if (!ident) {
-                seterr(err, errlen, "malformed ATA capture: no IDFY record");
-                return -EINVAL;
-        }
+        if (!ident)
+                return sm_errf(err, errlen, -EINVAL, "malformed ATA capture: no IDFY record");
         return decode(d, ident, h, err, errlen);
 }
 
@@ -672,41 +646,27 @@ static int read_live(const struct sm_device_id *id, struct sm_health *h, char *e
         if (sk_disk_open(id->devnode, &d) < 0) {
                 int e = errno_of();
 
-                seterr(err, errlen, "cannot open %s: %s", id->devnode, strerror(e));
-                return -e;
+                return sm_errf(err, errlen, -e, "cannot open %s: %s", id->devnode, strerror(e));
         }
-        if (sk_disk_identify_is_available(d, &avail) < 0 || !avail) {
-                seterr(err, errlen, "IDENTIFY DEVICE failed: no working ATA pass-through");
-                return -EIO;
-        }
-        if (sk_disk_check_sleep_mode(d, &awake) < 0) {
-                int e = errno_of();
-
-                seterr(err, errlen, "CHECK POWER MODE failed: %s", strerror(e));
-                return -e;
-        }
+        if (sk_disk_identify_is_available(d, &avail) < 0 || !avail)
+                return sm_errf(err, errlen, -EIO,
+                               "IDENTIFY DEVICE failed: no working ATA pass-through");
+        if (sk_disk_check_sleep_mode(d, &awake) < 0)
+                return sk_fail(err, errlen, "CHECK POWER MODE failed");
         if (!awake)
                 return SM_READ_RET_ASLEEP;
-        if (sk_disk_smart_is_available(d, &avail) < 0 || !avail) {
-                seterr(err, errlen, "SMART not supported");
-                return -ENOTSUP;
-        }
-        if (sk_disk_identify_parse(d, &ipd) < 0) {
-                int e = errno_of();
-
-                seterr(err, errlen, "cannot parse IDENTIFY data: %s", strerror(e));
-                return -e;
-        }
+        if (sk_disk_smart_is_available(d, &avail) < 0 || !avail)
+                return sm_errf(err, errlen, -ENOTSUP, "SMART not supported");
+        if (sk_disk_identify_parse(d, &ipd) < 0)
+                return sk_fail(err, errlen, "cannot parse IDENTIFY data");
         ident = identify_of(d, ipd);
-        if (!ident) {
-                seterr(err, errlen,
-                       "cannot verify that SMART is enabled (unexpected libatasmart layout)");
-                return -ENOTSUP;
-        }
+        if (!ident)
+                return sm_errf(
+                        err, errlen, -ENOTSUP,
+                        "cannot verify that SMART is enabled (unexpected libatasmart layout)");
         if (!id_smart_enabled(ident)) {
                 /* libatasmart would send SMART ENABLE OPERATIONS: leave the drive alone. */
-                seterr(err, errlen, "SMART disabled");
-                return -ENOTSUP;
+                return sm_errf(err, errlen, -ENOTSUP, "SMART disabled");
         }
         return decode(d, ident, h, err, errlen);
 }
@@ -723,10 +683,8 @@ static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *op
         if (!id || !ret || !err || errlen == 0)
                 return -EINVAL;
         err[0] = '\0';
-        if (!id->devnode[0]) {
-                seterr(err, errlen, "no device node");
-                return -EINVAL;
-        }
+        if (!id->devnode[0])
+                return sm_errf(err, errlen, -EINVAL, "no device node");
         sm_health_init(&h);
         r = id->replay ? read_replay(id, &h, err, errlen) : read_live(id, &h, err, errlen);
         if (r == 0)

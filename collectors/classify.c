@@ -5,10 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-static bool eq(const char *a, const char *b)
-{
-        return a && b && strcmp(a, b) == 0;
-}
+#include "lib/util.h"
 
 static bool has_prefix(const char *s, const char *prefix)
 {
@@ -96,7 +93,7 @@ static bool cloud_volume(const struct sm_classify_facts *f)
         };
 
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-                if (known[i].vendor && !eq(f->vendor, known[i].vendor))
+                if (known[i].vendor && !sm_streq(f->vendor, known[i].vendor))
                         continue;
                 if (known[i].model && !has_prefix(f->model, known[i].model))
                         continue;
@@ -117,14 +114,15 @@ void sm_classify(const struct sm_classify_facts *f, struct sm_classification *re
 {
         const char *name = f->sysname ? f->sysname : "";
 
-        if (eq(f->devtype, "partition"))
+        if (sm_streq(f->devtype, "partition"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "partition");
         if (nvme_name(name, true))
                 return set(ret, SM_CLASS_VIRTUAL, false, "hidden NVMe multipath path");
         if (cloud_volume(f))
                 return set(ret, SM_CLASS_VIRTUAL, false, "hypervisor or cloud volume");
         /* Before the /devices/virtual rule: native NVMe multipath heads live there. */
-        if (nvme_name(name, false) || eq(f->parent_subsystem, "nvme") || eq(f->bus, "nvme"))
+        if (nvme_name(name, false) || sm_streq(f->parent_subsystem, "nvme") ||
+            sm_streq(f->bus, "nvme"))
                 return set(ret, SM_CLASS_SSD, true, "NVMe namespace");
         if (software_name(name))
                 return set(ret, SM_CLASS_VIRTUAL, false, "software block device");
@@ -133,13 +131,14 @@ void sm_classify(const struct sm_classify_facts *f, struct sm_classification *re
         if (f->cdrom || f->scsi_type == 5 || f->scsi_type == 7 || prefix_num(name, "sr"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "optical drive");
         /* mmcblk0, and the eMMC boot areas mmcblk0boot0/1, which are disks too */
-        if (has_prefix(name, "mmcblk") || eq(f->bus, "mmc") || eq(f->parent_subsystem, "mmc"))
+        if (has_prefix(name, "mmcblk") || sm_streq(f->bus, "mmc") ||
+            sm_streq(f->parent_subsystem, "mmc"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "MMC/SD card without SMART");
         if (has_prefix(name, "mtdblock"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "raw flash (MTD) without SMART");
-        if (eq(f->driver, "virtio_blk") || eq(f->parent_subsystem, "virtio") ||
-            eq(f->bus, "virtio") || lettered_name(name, "vd") || lettered_name(name, "xvd") ||
-            eq(f->parent_subsystem, "xen"))
+        if (sm_streq(f->driver, "virtio_blk") || sm_streq(f->parent_subsystem, "virtio") ||
+            sm_streq(f->bus, "virtio") || lettered_name(name, "vd") || lettered_name(name, "xvd") ||
+            sm_streq(f->parent_subsystem, "xen"))
                 return set(ret, SM_CLASS_VIRTUAL, false, "paravirtual disk without SMART");
         if (f->size_sectors == 0)
                 return set(ret, SM_CLASS_VIRTUAL, false, "no medium (size 0)");

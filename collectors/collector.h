@@ -14,7 +14,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "device.h"
 
 /* A positive return of read(): the drive is asleep and was left alone. */

@@ -36,9 +36,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
 #include "classify.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define MAX_EVENTS_PER_DRAIN 4096
 #define RCVBUF_BYTES         (4 * 1024 * 1024)
@@ -88,33 +88,9 @@ static void udev_enumerate_unrefp(struct udev_enumerate **e)
 #define _cleanup_udev_device_    _cleanup_(udev_device_unrefp)
 #define _cleanup_udev_enumerate_ _cleanup_(udev_enumerate_unrefp)
 
-static bool streq(const char *a, const char *b)
-{
-        return a && b && strcmp(a, b) == 0;
-}
-
 static bool nonempty(const char *s)
 {
         return s && s[0];
-}
-
-/* Copy src into dst trimming leading and trailing whitespace. */
-static void copy_trimmed(char *dst, size_t n, const char *src)
-{
-        size_t len;
-
-        dst[0] = '\0';
-        if (!src)
-                return;
-        while (isspace((unsigned char)*src))
-                src++;
-        len = strlen(src);
-        while (len && isspace((unsigned char)src[len - 1]))
-                len--;
-        if (len >= n)
-                len = n - 1;
-        memcpy(dst, src, len);
-        dst[len] = '\0';
 }
 
 /* udev's ID_*_ENC values escape bytes as \xNN; decode into dst and trim. */
@@ -135,7 +111,7 @@ static void copy_decoded(char *dst, size_t n, const char *src)
                 }
         }
         tmp[w] = '\0';
-        copy_trimmed(dst, n, tmp);
+        sm_copy_trimmed(dst, n, tmp);
 }
 
 static int parse_int(const char *s, int dflt)
@@ -218,7 +194,7 @@ static bool has_ancestor_subsystem(struct udev_device *dev, const char *subsyste
 
 static bool is_nvme(const struct sm_classification *c)
 {
-        return c->cls == SM_CLASS_SSD && streq(c->reason, "NVMe namespace");
+        return c->cls == SM_CLASS_SSD && sm_streq(c->reason, "NVMe namespace");
 }
 
 /* Read a small binary sysfs file (relative to a syspath); returns bytes read or -errno. */
@@ -254,7 +230,7 @@ static void serial_from_vpd80(struct udev_device *scsi, char *dst, size_t n)
                 if (isprint(buf[4 + i]))
                         tmp[w++] = (char)buf[4 + i];
         tmp[w] = '\0';
-        copy_trimmed(dst, n, tmp);
+        sm_copy_trimmed(dst, n, tmp);
 }
 
 /* SCSI wwid "naa.5000c500..." / "eui.0025..." -> "0x5000c500..." (udev's ID_WWN form). */
@@ -270,7 +246,7 @@ static void wwn_from_scsi_wwid(const char *wwid, char *dst, size_t n)
         snprintf(tmp, sizeof(tmp), "0x%s", wwid + 4);
         for (char *c = tmp; *c; c++)
                 *c = (char)tolower((unsigned char)*c);
-        copy_trimmed(dst, n, tmp);
+        sm_copy_trimmed(dst, n, tmp);
 }
 
 static const char *prop(struct udev_device *dev, const char *key)
@@ -300,7 +276,7 @@ static void nvme_controller_node(struct udev_device *dev, struct udev_device *pa
         DIR *dir;
         struct dirent *de;
 
-        if (parent && streq(udev_device_get_subsystem(parent), "nvme")) {
+        if (parent && sm_streq(udev_device_get_subsystem(parent), "nvme")) {
                 const char *node = udev_device_get_devnode(parent);
 
                 if (node)
@@ -360,17 +336,17 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 .rotational = parse_int(attr(dev, "queue/rotational"), -1),
                 .rotation_rate_rpm = parse_int(prop(dev, "ID_ATA_ROTATION_RATE_RPM"), -1),
                 .scsi_type = parse_int(attr(scsi, "type"), -1),
-                .cdrom = streq(prop(dev, "ID_CDROM"), "1"),
-                .removable = streq(attr(dev, "removable"), "1"),
+                .cdrom = sm_streq(prop(dev, "ID_CDROM"), "1"),
+                .removable = sm_streq(attr(dev, "removable"), "1"),
                 .size_sectors = parse_i64(attr(dev, "size")),
                 .vendor = vendor,
                 .model = model_fact,
         };
 
         /* Vendor and model as sysfs has them (SCSI device, or NVMe controller/subsystem). */
-        copy_trimmed(vendor, sizeof(vendor), scsi_vendor);
-        copy_trimmed(model_fact, sizeof(model_fact),
-                     scsi ? attr(scsi, "model") : attr(parent, "model"));
+        sm_copy_trimmed(vendor, sizeof(vendor), scsi_vendor);
+        sm_copy_trimmed(model_fact, sizeof(model_fact),
+                        scsi ? attr(scsi, "model") : attr(parent, "model"));
         sm_classify(&f, cls);
         if (!id)
                 return;
@@ -384,14 +360,14 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
         if ((v = prop(dev, "ID_MODEL_ENC")))
                 copy_decoded(id->ident.model, sizeof(id->ident.model), v);
         else if ((v = prop(dev, "ID_MODEL")))
-                copy_trimmed(id->ident.model, sizeof(id->ident.model), v);
+                sm_copy_trimmed(id->ident.model, sizeof(id->ident.model), v);
         if ((v = prop(dev, "ID_SERIAL_SHORT")))
-                copy_trimmed(id->ident.serial, sizeof(id->ident.serial), v);
+                sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial), v);
         if ((v = prop(dev, "ID_REVISION")))
-                copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware), v);
+                sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware), v);
         /* With the extension: the full NAA-6 name, as the kernel's wwid has it. */
         if ((v = prop(dev, "ID_WWN_WITH_EXTENSION")) || (v = prop(dev, "ID_WWN")))
-                copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), v);
+                sm_copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), v);
 
         if (is_nvme(cls)) {
                 /* The controller (or the subsystem of a multipath head) has the identity. */
@@ -399,16 +375,16 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 id->proto = SM_PROTO_NVME;
                 nvme_controller_node(dev, parent, id->devnode, sizeof(id->devnode));
                 if (!id->ident.model[0])
-                        copy_trimmed(id->ident.model, sizeof(id->ident.model),
-                                     attr(parent, "model"));
+                        sm_copy_trimmed(id->ident.model, sizeof(id->ident.model),
+                                        attr(parent, "model"));
                 if (!id->ident.serial[0])
-                        copy_trimmed(id->ident.serial, sizeof(id->ident.serial),
-                                     attr(parent, "serial"));
+                        sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial),
+                                        attr(parent, "serial"));
                 if (!id->ident.firmware[0])
-                        copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
-                                     attr(parent, "firmware_rev"));
+                        sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
+                                        attr(parent, "firmware_rev"));
                 if (!id->ident.wwn[0])
-                        copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), attr(dev, "wwid"));
+                        sm_copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), attr(dev, "wwid"));
                 return;
         }
 
@@ -422,17 +398,17 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 sm_strlcpy(id->bus, bus, sizeof(id->bus));
         else if (has_ancestor_subsystem(dev, "usb"))
                 sm_strlcpy(id->bus, "usb", sizeof(id->bus));
-        else if (streq(vendor, "ATA"))
+        else if (sm_streq(vendor, "ATA"))
                 sm_strlcpy(id->bus, "ata", sizeof(id->bus));
         else if (scsi)
                 sm_strlcpy(id->bus, "scsi", sizeof(id->bus));
-        else if (streq(psub, "virtio") || streq(f.driver, "virtio_blk"))
+        else if (sm_streq(psub, "virtio") || sm_streq(f.driver, "virtio_blk"))
                 sm_strlcpy(id->bus, "virtio", sizeof(id->bus));
         else if (has_ancestor_subsystem(dev, "mmc"))
                 sm_strlcpy(id->bus, "mmc", sizeof(id->bus));
 
         /* libata disks (vendor "ATA"), SAT behind HBAs and bridges udev's ata_id answered. */
-        if (streq(bus, "ata") || streq(prop(dev, "ID_ATA"), "1") || streq(vendor, "ATA"))
+        if (sm_streq(bus, "ata") || sm_streq(prop(dev, "ID_ATA"), "1") || sm_streq(vendor, "ATA"))
                 id->proto = SM_PROTO_ATA;
         else
                 id->proto = SM_PROTO_NONE;
@@ -441,8 +417,8 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 if (!id->ident.model[0]) {
                         char model[32];
 
-                        copy_trimmed(model, sizeof(model), attr(scsi, "model"));
-                        if (vendor[0] && !streq(vendor, "ATA") && model[0])
+                        sm_copy_trimmed(model, sizeof(model), attr(scsi, "model"));
+                        if (vendor[0] && !sm_streq(vendor, "ATA") && model[0])
                                 snprintf(id->ident.model, sizeof(id->ident.model), "%s %s", vendor,
                                          model);
                         else
@@ -451,14 +427,14 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
                 if (!id->ident.serial[0])
                         serial_from_vpd80(scsi, id->ident.serial, sizeof(id->ident.serial));
                 if (!id->ident.firmware[0])
-                        copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
-                                     attr(scsi, "rev"));
+                        sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
+                                        attr(scsi, "rev"));
                 if (!id->ident.wwn[0])
                         wwn_from_scsi_wwid(attr(scsi, "wwid"), id->ident.wwn,
                                            sizeof(id->ident.wwn));
         } else if (!id->ident.serial[0]) {
                 /* virtio-blk exposes the serial it was given (may be empty). */
-                copy_trimmed(id->ident.serial, sizeof(id->ident.serial), attr(dev, "serial"));
+                sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial), attr(dev, "serial"));
         }
 }
 
@@ -585,7 +561,7 @@ static int scan_all(struct sm_discovery *d, struct list *l)
                 if (!dev)
                         continue; /* removed meanwhile */
                 name = udev_device_get_sysname(dev);
-                if (!name || !streq(udev_device_get_devtype(dev), "disk"))
+                if (!name || !sm_streq(udev_device_get_devtype(dev), "disk"))
                         continue;
                 describe(dev, &c, &id);
                 if (!c.monitorable) {
@@ -625,7 +601,7 @@ static struct udev_device *nvme_first_namespace(struct sm_discovery *d, struct u
 
                 if (!dev)
                         continue;
-                if (!streq(udev_device_get_devtype(dev), "disk") ||
+                if (!sm_streq(udev_device_get_devtype(dev), "disk") ||
                     (best &&
                      strcmp(udev_device_get_sysname(dev), udev_device_get_sysname(best)) >= 0)) {
                         udev_device_unref(dev);
@@ -681,7 +657,7 @@ static struct udev_device *resolve_path(struct sm_discovery *d, const char *path
                 _cleanup_udev_device_ struct udev_device *ctrl =
                         udev_device_new_from_devnum(d->udev, 'c', st.st_rdev);
 
-                if (ctrl && streq(udev_device_get_subsystem(ctrl), "nvme"))
+                if (ctrl && sm_streq(udev_device_get_subsystem(ctrl), "nvme"))
                         dev = nvme_first_namespace(d, ctrl);
         } else {
                 *ret_err = -ENOTBLK;
@@ -691,7 +667,7 @@ static struct udev_device *resolve_path(struct sm_discovery *d, const char *path
                 *ret_err = -ENODEV;
                 return NULL;
         }
-        if (streq(udev_device_get_devtype(dev), "partition")) {
+        if (sm_streq(udev_device_get_devtype(dev), "partition")) {
                 /* SMART belongs to the whole disk. */
                 struct udev_device *disk =
                         udev_device_get_parent_with_subsystem_devtype(dev, "block", "disk");

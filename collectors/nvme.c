@@ -18,7 +18,9 @@
 #include <string.h>
 
 #include "agent/prom.h"
-#include "agent/util.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "lib/util.h"
 
 #define CACHED " (cached from the last collection)"
 
@@ -198,72 +200,6 @@ const size_t sm_nvme_n_fields = ARRAY_SIZE(sm_nvme_fields);
 
 /* ===== decoding ===== */
 
-/* Decimal digits of v into buf (no NUL); returns how many. */
-static size_t u64_digits(uint64_t v, char *buf)
-{
-        char tmp[20];
-        size_t n = 0;
-
-        do {
-                tmp[n++] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        for (size_t i = 0; i < n; i++)
-                buf[i] = tmp[n - 1 - i];
-        return n;
-}
-
-void sm_nvme_u128_format(sm_u128 v, uint32_t mult, char *buf, size_t n)
-{
-        /* v * mult < 2^160: six 32-bit limbs, little-endian, then base-10^9 chunks. */
-        uint32_t limb[6], chunk[6];
-        size_t nchunks = 0, used;
-        uint64_t carry = 0;
-        char out[64];
-        bool zero;
-
-        if (n == 0)
-                return;
-        if ((v >> 64) == 0 && (uint64_t)v <= UINT64_MAX / mult) {
-                used = u64_digits((uint64_t)v * mult, out);
-        } else {
-                for (int i = 0; i < 4; i++) {
-                        uint64_t p = (uint64_t)(uint32_t)(v >> (32 * i)) * mult + carry;
-
-                        limb[i] = (uint32_t)p;
-                        carry = p >> 32;
-                }
-                limb[4] = (uint32_t)carry;
-                limb[5] = 0;
-                do {
-                        uint64_t rem = 0;
-
-                        zero = true;
-                        for (int i = 5; i >= 0; i--) {
-                                uint64_t cur = (rem << 32) | limb[i];
-
-                                limb[i] = (uint32_t)(cur / 1000000000u);
-                                rem = cur % 1000000000u;
-                                if (limb[i])
-                                        zero = false;
-                        }
-                        chunk[nchunks++] = (uint32_t)rem;
-                } while (!zero && nchunks < ARRAY_SIZE(chunk));
-                used = u64_digits(chunk[nchunks - 1], out);
-                for (size_t i = nchunks - 1; i-- > 0;) {
-                        for (int k = 8; k >= 0; k--) {
-                                out[used + (size_t)k] = (char)('0' + chunk[i] % 10);
-                                chunk[i] /= 10;
-                        }
-                        used += 9;
-                }
-        }
-        if (used >= n)
-                used = n - 1;
-        memcpy(buf, out, used);
-        buf[used] = '\0';
-}
-
 static sm_u128 le_bytes(const uint8_t *p, unsigned width)
 {
         sm_u128 v = 0;
@@ -314,9 +250,9 @@ void sm_nvme_field_decode(const struct sm_nvme_field *f, const uint8_t *log,
                 break;
         }
         ret->raw = raw;
-        sm_nvme_u128_format(raw, 1, ret->raw_dec, sizeof(ret->raw_dec));
+        sm_fmt_u128(raw, 1, ret->raw_dec, sizeof(ret->raw_dec));
         if (f->unit != SM_NVME_UNIT_KELVIN && f->unit != SM_NVME_UNIT_PERCENT)
-                sm_nvme_u128_format(raw, unit_mult(f->unit), ret->exact, sizeof(ret->exact));
+                sm_fmt_u128(raw, unit_mult(f->unit), ret->exact, sizeof(ret->exact));
 }
 
 const struct sm_nvme_field *sm_nvme_field_by_key(const char *key)
@@ -418,14 +354,13 @@ static int read_exact_file(const char *path, void *buf, size_t len, const char *
         if (fd < 0 || fstat(fd, &st) < 0) {
                 int r = -errno;
 
-                snprintf(err, errlen, "cannot read %s capture %s: %s", what, path, strerror(-r));
-                return r;
+                return sm_errf(err, errlen, r, "cannot read %s capture %s: %s", what, path,
+                               strerror(-r));
         }
-        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len) {
-                snprintf(err, errlen, "%s capture %s is %lld bytes, expected %zu (as `%s` writes)",
-                         what, path, (long long)st.st_size, len, tool);
-                return -EINVAL;
-        }
+        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+                return sm_errf(err, errlen, -EINVAL,
+                               "%s capture %s is %lld bytes, expected %zu (as `%s` writes)", what,
+                               path, (long long)st.st_size, len, tool);
         while (got < len) {
                 ssize_t n = read(fd, (char *)buf + got, len - got);
 
@@ -434,9 +369,8 @@ static int read_exact_file(const char *path, void *buf, size_t len, const char *
                 if (n <= 0) {
                         int r = n < 0 ? -errno : -EIO;
 
-                        snprintf(err, errlen, "cannot read %s capture %s: %s", what, path,
-                                 n < 0 ? strerror(-r) : "short read");
-                        return r;
+                        return sm_errf(err, errlen, r, "cannot read %s capture %s: %s", what, path,
+                                       n < 0 ? strerror(-r) : "short read");
                 }
                 got += (size_t)n;
         }
@@ -447,11 +381,9 @@ static int read_exact_file(const char *path, void *buf, size_t len, const char *
 static int cmd_error(int r, int saved_errno, const char *what, const char *node, char *err,
                      size_t errlen)
 {
-        if (r > 0) {
-                snprintf(err, errlen, "%s on %s failed: NVMe status 0x%04x (%s)", what, node,
-                         (unsigned)r, nvme_status_to_string(r, false));
-                return -EIO;
-        }
+        if (r > 0)
+                return sm_errf(err, errlen, -EIO, "%s on %s failed: NVMe status 0x%04x (%s)", what,
+                               node, (unsigned)r, nvme_status_to_string(r, false));
         if (saved_errno <= 0)
                 saved_errno = EIO;
         switch (saved_errno) {
@@ -490,13 +422,13 @@ static int open_controller(const struct sm_device_id *id, char *node, size_t nod
                 return fd;
         r = -errno;
         if (r == -EACCES || r == -EPERM)
-                snprintf(err, errlen, "cannot open %s: %s (needs read access and CAP_SYS_ADMIN)",
-                         node, strerror(-r));
-        else if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
-                snprintf(err, errlen, "cannot open %s: %s (device vanished?)", node, strerror(-r));
-        else
-                snprintf(err, errlen, "cannot open %s: %s", node, strerror(-r));
-        return r;
+                return sm_errf(err, errlen, r,
+                               "cannot open %s: %s (needs read access and CAP_SYS_ADMIN)", node,
+                               strerror(-r));
+        if (r == -ENOENT || r == -ENODEV || r == -ENXIO)
+                return sm_errf(err, errlen, r, "cannot open %s: %s (device vanished?)", node,
+                               strerror(-r));
+        return sm_errf(err, errlen, r, "cannot open %s: %s", node, strerror(-r));
 }
 
 static int read_live(const struct sm_device_id *id, const struct sm_read_opts *opts, uint8_t *log,
@@ -585,10 +517,8 @@ static int collect_read(const struct sm_device_id *id, const struct sm_read_opts
         bool have_id = false;
         int r;
 
-        if (!id_ctrl || !h) {
-                snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
-        }
+        if (!id_ctrl || !h)
+                return sm_errf(err, errlen, -ENOMEM, "out of memory");
         if (id->replay)
                 r = read_replay(id, log, id_ctrl, &have_id, err, errlen);
         else

@@ -16,11 +16,10 @@
 #include <stdint.h>
 
 #include "collector.h"
+#include "lib/fmt.h"
 
 extern const struct sm_collector sm_nvme_collector;
 
-/* The log's 128-bit little-endian counters. */
-__extension__ typedef unsigned __int128 sm_u128;
 
 /* libnvme's default admin timeout is the kernel's 60 s; ours when opts give none. */
 #define SM_NVME_DEFAULT_TIMEOUT_MS 5000u
@@ -90,8 +89,5 @@ void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h);
  * Controller data (mn/sn/fr are space padded, not NUL-terminated there).
  */
 void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h);
-
-/* v * mult as an exact decimal (v < 2^128, mult < 2^32) into buf (>= 48 bytes). */
-void sm_nvme_u128_format(sm_u128 v, uint32_t mult, char *buf, size_t n);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/util.h"
+#include "lib/util.h"
 
 #define MAX_REPLAY_DEVICES 4096
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "collectors/collector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

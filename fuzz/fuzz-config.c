@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "agent/config.h"
-#include "agent/util.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "collectors/nvme.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

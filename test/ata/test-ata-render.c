@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "collectors/ata.h"
 #include "test/check.h"
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/buf.h"
-#include "agent/util.h"
+#include "lib/buf.h"
+#include "lib/util.h"
 #include "collectors/nvme.h"
 
 __attribute__((noinline)) static int phase_read(const struct sm_device_id *id, struct sm_health *h)

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "collectors/nvme.h"
 #include "test/check.h"
 #include "test/nvme/nvme-cli.h"

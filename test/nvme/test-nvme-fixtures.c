@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/util.h"
+#include "lib/util.h"
 #include "collectors/nvme.h"
 #include "test/check.h"
 #include "test/nvme/nvme-cli.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "collectors/nvme.h"
 #include "test/check.h"
 
@@ -534,11 +534,11 @@ static void test_absent_values(void)
               v.raw_dec);
         CHECK(strcmp(v.exact, "174224571863520493293247799005065324264960000") == 0,
               "(2^128-1) x 512000: %s", v.exact);
-        sm_nvme_u128_format(0, 512000, buf, sizeof(buf));
+        sm_fmt_u128(0, 512000, buf, sizeof(buf));
         CHECK(strcmp(buf, "0") == 0, "zero formats as 0: %s", buf);
-        sm_nvme_u128_format(1000000000, 1, buf, sizeof(buf));
+        sm_fmt_u128(1000000000, 1, buf, sizeof(buf));
         CHECK(strcmp(buf, "1000000000") == 0, "10^9: %s", buf);
-        sm_nvme_u128_format((sm_u128)1000000000 * 1000000000, 1, buf, sizeof(buf));
+        sm_fmt_u128((sm_u128)1000000000 * 1000000000, 1, buf, sizeof(buf));
         CHECK(strcmp(buf, "1000000000000000000") == 0, "10^18: %s", buf);
 
         /* percentage used 255 (the byte's maximum) */

@@ -21,7 +21,7 @@
 #include "agent/config.h"
 #include "agent/poller.h"
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "test/check.h"
 
 static char dir[PATH_MAX];

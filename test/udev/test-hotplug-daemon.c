@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "agent/config.h"
-#include "agent/log.h"
+#include "lib/log.h"
 #include "agent/poller.h"
 #include "agent/snapshot.h"
 #include "check.h"

@@ -20,7 +20,7 @@
 #include "agent/config.h"
 #include "agent/http.h"
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "test/check.h"
 
 #define N_DEV 6000

@@ -13,7 +13,7 @@
 
 #include "agent/render.h"
 #include "agent/snapshot.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "test/check.h"
 
 static void dev(struct sm_device_state *d, const char *name, const char *udev_serial,

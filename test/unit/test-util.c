@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "agent/buf.h"
+#include "lib/buf.h"
 #include "agent/prom.h"
-#include "agent/util.h"
+#include "lib/util.h"
 #include "test/check.h"
 
 static void test_parse_u64(void)

@@ -1,9 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+
+bool sm_streq(const char *a, const char *b)
+{
+        return a && b && strcmp(a, b) == 0;
+}
+
+void sm_copy_trimmed(char *dst, size_t n, const char *src)
+{
+        size_t len;
+
+        if (n == 0)
+                return;
+        dst[0] = '\0';
+        if (!src)
+                return;
+        while (isspace((unsigned char)*src))
+                src++;
+        len = strlen(src);
+        while (len && isspace((unsigned char)src[len - 1]))
+                len--;
+        if (len >= n)
+                len = n - 1;
+        memcpy(dst, src, len);
+        dst[len] = '\0';
+}
 
 bool sm_strlcpy(char *dst, const char *src, size_t n)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * util.h - small helpers shared by every module: scoped cleanup, TAKE_PTR,
- * ARRAY_SIZE, bounded string copies and strict number parsing.
+ * ARRAY_SIZE, string comparison, bounded and trimmed string copies, strict
+ * number and duration parsing, clocks.
  */
 #ifndef SM_UTIL_H
 #define SM_UTIL_H
@@ -44,6 +45,12 @@ static inline void sm_closep(int *fd)
 
 #define _cleanup_free_  _cleanup_(sm_freep)
 #define _cleanup_close_ _cleanup_(sm_closep)
+
+/* Both strings non-NULL and equal. */
+bool sm_streq(const char *a, const char *b);
+
+/* Copy src (NULL: empty) into dst (size n) without leading and trailing whitespace. */
+void sm_copy_trimmed(char *dst, size_t n, const char *src);
 
 /* Copy src into dst (size n), always NUL-terminated; returns true if it fitted. */
 bool sm_strlcpy(char *dst, const char *src, size_t n);
