@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "lib/buf.h"
 #include "config.h"
+#include "lib/buf.h"
 #include "snapshot.h"
 
 /* NPD custom plugin exit codes. */

@@ -40,9 +40,9 @@
 #include "agent/config.h"
 #include "agent/http.h"
 #include "agent/snapshot.h"
-#include "lib/util.h"
 #include "collectors/collector.h"
 #include "collectors/replay.h"
+#include "lib/util.h"
 
 static double now_s(clockid_t clk)
 {

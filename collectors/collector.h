@@ -14,8 +14,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "lib/buf.h"
 #include "device.h"
+#include "lib/buf.h"
 
 /* A positive return of read(): the drive is asleep and was left alone. */
 #define SM_READ_RET_ASLEEP 1

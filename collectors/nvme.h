@@ -20,7 +20,6 @@
 
 extern const struct sm_collector sm_nvme_collector;
 
-
 /* libnvme's default admin timeout is the kernel's 60 s; ours when opts give none. */
 #define SM_NVME_DEFAULT_TIMEOUT_MS 5000u
 

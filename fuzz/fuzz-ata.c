@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "agent/snapshot.h"
-#include "lib/util.h"
 #include "collectors/collector.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

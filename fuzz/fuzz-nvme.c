@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "agent/snapshot.h"
-#include "lib/util.h"
 #include "collectors/nvme.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
 #include "collectors/ata.h"
+#include "lib/buf.h"
 #include "test/check.h"
 
 static const char *root;

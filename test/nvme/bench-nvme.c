@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/nvme.h"
 #include "lib/buf.h"
 #include "lib/util.h"
-#include "collectors/nvme.h"
 
 __attribute__((noinline)) static int phase_read(const struct sm_device_id *id, struct sm_health *h)
 {

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "agent/snapshot.h"
-#include "lib/util.h"
 #include "collectors/nvme.h"
+#include "lib/util.h"
 #include "test/check.h"
 #include "test/nvme/nvme-cli.h"
 

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/util.h"
 #include "collectors/nvme.h"
+#include "lib/util.h"
 #include "test/check.h"
 #include "test/nvme/nvme-cli.h"
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/buf.h"
 #include "collectors/nvme.h"
+#include "lib/buf.h"
 #include "test/check.h"
 
 static char dir[128], dev[192], smart_path[192], idctrl_path[192], log_path[192];

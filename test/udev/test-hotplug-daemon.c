@@ -16,10 +16,10 @@
 #include <unistd.h>
 
 #include "agent/config.h"
-#include "lib/log.h"
 #include "agent/poller.h"
 #include "agent/snapshot.h"
 #include "check.h"
+#include "lib/log.h"
 
 #define SATA_SSD  "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"
 #define NVME_CTRL "/sys/devices/pci0000:00/0000:00:1d.0/0000:3d:00.0/nvme/nvme0"

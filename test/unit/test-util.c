@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "lib/buf.h"
 #include "agent/prom.h"
+#include "lib/buf.h"
 #include "lib/util.h"
 #include "test/check.h"
 
