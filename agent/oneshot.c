@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agent/poller.h"
+#include "collectors/nvme.h"
 #include "lib/err.h"
 #include "lib/util.h"
 
@@ -37,7 +38,7 @@ static uint8_t nvme_critical_warning(const struct sm_device_state *d)
 {
         if (d->id.proto != SM_PROTO_NVME || !d->have_data)
                 return 0;
-        return d->health.nvme.smart_log[0];
+        return sm_nvme_critical_warning(&d->health.nvme);
 }
 
 static bool is_failing(const struct sm_device_state *d)
@@ -56,7 +57,7 @@ static int endurance_used_pct(const struct sm_device_state *d)
         if (!d->have_data)
                 return -1;
         if (d->id.proto == SM_PROTO_NVME)
-                return d->health.nvme.smart_log[5]; /* Percentage Used, may exceed 100 */
+                return sm_nvme_percent_used(&d->health.nvme); /* may exceed 100 */
         return -1;
 }
 
@@ -65,18 +66,18 @@ static int endurance_used_pct(const struct sm_device_state *d)
 /* Why d is failing, in a few words. */
 static void append_failure_reason(struct sm_buf *b, const struct sm_device_state *d)
 {
-        static const char *const bits[] = {"spare",     "temperature",     "degraded",
-                                           "read-only", "volatile-backup", "pmr-read-only"};
         uint8_t cw = nvme_critical_warning(d);
 
         if (cw != 0) {
                 const char *sep = " (";
 
                 sm_buf_printf(b, "critical warning 0x%02x", cw);
-                for (size_t i = 0; i < ARRAY_SIZE(bits); i++) {
-                        if (!(cw & (1u << i)))
+                for (unsigned i = 0; i < 8; i++) {
+                        const char *words = sm_nvme_critical_warning_words(i);
+
+                        if (!(cw & (1u << i)) || !words)
                                 continue;
-                        sm_buf_printf(b, "%s%s", sep, bits[i]);
+                        sm_buf_printf(b, "%s%s", sep, words);
                         sep = ",";
                 }
                 if (sep[0] == ',')

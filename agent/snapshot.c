@@ -31,15 +31,22 @@ static void snapshot_free(struct sm_snapshot *s)
 
 static int render_all(struct sm_snapshot *s)
 {
+        const struct sm_view v = {
+                .generation = s->generation,
+                .ready = s->ready,
+                .stats = &s->stats,
+                .devices = s->devices,
+                .n_devices = s->n_devices,
+        };
         int r;
 
-        r = sm_render_metrics(s, &s->metrics);
+        r = sm_render_metrics(&v, &s->metrics);
         if (r < 0)
                 return r;
-        r = sm_render_json(s, s->device_json, &s->devices_json);
+        r = sm_render_json(&v, s->device_json, &s->devices_json);
         if (r < 0)
                 return r;
-        r = sm_render_landing(s, &s->landing);
+        r = sm_render_landing(&v, &s->landing);
         if (r < 0)
                 return r;
         r = sm_render_gzip(&s->metrics);

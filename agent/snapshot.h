@@ -14,25 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collectors/device.h"
-
-struct sm_body {
-        char *data; /* NUL-terminated */
-        size_t len;
-        char *gz; /* gzip of data, or NULL when not worth it */
-        size_t gz_len;
-};
-
-/* Agent-level facts rendered next to the devices. */
-struct sm_agent_stats {
-        double collection_duration_s; /* the last full collection */
-        double collection_ts;         /* wall clock when it finished */
-        uint64_t collections_total;
-        bool udev_monitor; /* hotplug events followed */
-        bool udev_db;      /* udev properties available */
-        bool replay;
-        char telemetry_path[132]; /* for the landing page's link */
-};
+#include "render.h"
+#include "state.h"
 
 struct sm_snapshot {
         atomic_uint refs;

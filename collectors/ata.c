@@ -32,8 +32,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/prom.h"
 #include "lib/err.h"
+#include "lib/fmt.h"
 #include "lib/util.h"
 
 /* Largest blob we accept: skdump writes 1572 bytes; leave room for unknown records. */
@@ -692,12 +692,62 @@ static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *op
         return r;
 }
 
-/* ---- rendering ---- */
+/* ---- what the values mean: families and readings ---- */
 
-static bool has_ata(const struct sm_device_state *d)
-{
-        return d && d->have_data && d->id.proto == SM_PROTO_ATA;
-}
+static const struct sm_family f_smart_status = {
+        .name = "ssdmon_smart_status",
+        .help = "libatasmart overall SMART verdict: 1 for the current state, 0 for the others",
+        .labels = {"status"},
+};
+static const struct sm_family f_normalized = {
+        .name = "ssdmon_ata_attribute_normalized",
+        .help = "ATA SMART attribute normalized current value",
+        .labels = {"id", "name"},
+};
+static const struct sm_family f_worst = {
+        .name = "ssdmon_ata_attribute_worst",
+        .help = "ATA SMART attribute worst normalized value",
+        .labels = {"id", "name"},
+};
+static const struct sm_family f_threshold = {
+        .name = "ssdmon_ata_attribute_threshold",
+        .help = "ATA SMART attribute failure threshold; absent when the drive reports none",
+        .labels = {"id", "name"},
+};
+static const struct sm_family f_raw = {
+        .name = "ssdmon_ata_attribute_raw",
+        .help = "ATA SMART attribute raw value, 48 bits little-endian, vendor specific",
+        .labels = {"id", "name"},
+};
+
+static const struct sm_family *const ata_families[] = {
+        &f_smart_status, &f_normalized, &f_worst, &f_threshold, &f_raw, NULL,
+};
+
+/* clang-format off */
+#define ATA_JSON(kind_, k, fl) {.kind = kind_, .section = "ata", .key = k, .flags = fl}
+#define ATTR_JSON(kind_, k, fl) \
+        {.kind = kind_, .section = "ata", .array = "attributes", .key = k, .flags = fl}
+/* clang-format on */
+
+static const struct sm_desc d_overall = {.json = ATA_JSON(SM_JSON_STRING, "overall", SM_JSON_NULL)};
+static const struct sm_desc d_status_passed = {
+        .json = ATA_JSON(SM_JSON_BOOL, "smart_status_passed", SM_JSON_NULL)};
+static const struct sm_desc d_smart_status = {.family = &f_smart_status};
+static const struct sm_desc d_attr_id = {.json = ATTR_JSON(SM_JSON_NUMBER, "id", 0)};
+static const struct sm_desc d_attr_name = {.json = ATTR_JSON(SM_JSON_STRING, "name", 0)};
+static const struct sm_desc d_attr_flags = {.json = ATTR_JSON(SM_JSON_NUMBER, "flags", 0)};
+static const struct sm_desc d_attr_prefailure = {.json = ATTR_JSON(SM_JSON_BOOL, "prefailure", 0)};
+static const struct sm_desc d_attr_online = {.json = ATTR_JSON(SM_JSON_BOOL, "online", 0)};
+static const struct sm_desc d_attr_value = {.family = &f_normalized,
+                                            .json = ATTR_JSON(SM_JSON_NUMBER, "value", 0)};
+static const struct sm_desc d_attr_worst = {.family = &f_worst,
+                                            .json = ATTR_JSON(SM_JSON_NUMBER, "worst", 0)};
+static const struct sm_desc d_attr_threshold = {
+        .family = &f_threshold, .json = ATTR_JSON(SM_JSON_NUMBER, "threshold", SM_JSON_NULL)};
+/* 48-bit raw fits a double exactly; raw_string for consumers that parse to int64. */
+static const struct sm_desc d_attr_raw = {.family = &f_raw,
+                                          .json = ATTR_JSON(SM_JSON_NUMBER, "raw", SM_JSON_EXACT)};
 
 /* An attribute ID seen earlier in the same table (a corrupt table may repeat IDs). */
 static bool dup_id(const struct sm_ata_health *a, unsigned i)
@@ -709,161 +759,66 @@ static bool dup_id(const struct sm_ata_health *a, unsigned i)
         return false;
 }
 
-enum attr_field { F_NORMALIZED, F_WORST, F_THRESHOLD, F_RAW };
-
-static void prom_attr_family(struct sm_buf *b, const struct sm_device_state *const *devs, size_t n,
-                             enum attr_field f)
+static void emit_verdict(const struct sm_ata_health *a, sm_emit_fn emit, void *ctx)
 {
-        static const struct {
-                const char *name, *help;
-        } fam[] = {
-                [F_NORMALIZED] = {"ssdmon_ata_attribute_normalized",
-                                  "ATA SMART attribute normalized current value (cached from the "
-                                  "last collection)."},
-                [F_WORST] = {"ssdmon_ata_attribute_worst",
-                             "ATA SMART attribute worst normalized value (cached from the last "
-                             "collection)."},
-                [F_THRESHOLD] = {"ssdmon_ata_attribute_threshold",
-                                 "ATA SMART attribute failure threshold; absent when the drive "
-                                 "reports none (cached from the last collection)."},
-                [F_RAW] = {"ssdmon_ata_attribute_raw",
-                           "ATA SMART attribute raw value, 48 bits little-endian, vendor "
-                           "specific (cached from the last collection)."},
-        };
+        const char *ov = overall_name(a->overall);
+        struct sm_reading r = {.desc = &d_overall, .str = ov, .present = ov != NULL};
 
-        bool header = false;
-
-        for (size_t i = 0; i < n; i++) {
-                const struct sm_ata_health *a;
-
-                if (!has_ata(devs[i]))
-                        continue;
-                a = &devs[i]->health.ata;
-                for (unsigned k = 0; k < a->n_attrs && k < SM_ATA_MAX_ATTRS; k++) {
-                        const struct sm_ata_attr *x = &a->attrs[k];
-                        char idbuf[4];
-
-                        if (dup_id(a, k) || (f == F_THRESHOLD && !x->threshold_valid))
-                                continue;
-                        if (!header) {
-                                sm_prom_family(b, fam[f].name, "gauge", fam[f].help);
-                                header = true;
-                        }
-                        snprintf(idbuf, sizeof(idbuf), "%u", x->id);
-                        switch (f) {
-                        case F_NORMALIZED:
-                        case F_WORST:
-                        case F_THRESHOLD:
-                                sm_prom_sample(b, fam[f].name,
-                                               f == F_NORMALIZED ? x->value
-                                               : f == F_WORST    ? x->worst
-                                                                 : x->threshold,
-                                               "device", devs[i]->id.name, "id", idbuf, "name",
-                                               x->name, NULL);
-                                break;
-                        case F_RAW:
-                                sm_prom_sample_u64(b, fam[f].name, x->raw, "device",
-                                                   devs[i]->id.name, "id", idbuf, "name", x->name,
-                                                   NULL);
-                                break;
-                        }
-                }
+        emit(ctx, &r);
+        r = sm_reading_num(&d_status_passed, a->status_good, NULL);
+        r.present = a->status_valid;
+        emit(ctx, &r);
+        for (size_t s = 0; ov && s < ARRAY_SIZE(overall_names); s++) {
+                r = sm_reading_num(&d_smart_status, (int)s == a->overall ? 1 : 0, NULL);
+                r.labels[0] = overall_names[s];
+                emit(ctx, &r);
         }
 }
 
-static void ata_prom(struct sm_buf *b, const struct sm_device_state *const *devs, size_t n)
+static void emit_attr(const struct sm_ata_health *a, unsigned k, sm_emit_fn emit, void *ctx)
 {
-        static const char status_name[] = "ssdmon_smart_status";
-        bool header = false;
+        const struct sm_ata_attr *x = &a->attrs[k];
+        /* A repeated ID stays in the JSON table but would be a duplicate series. */
+        bool json_only = dup_id(a, k);
+        char id[4], raw[SM_FMT_MAX];
+        struct sm_reading r = {.row = k, .labels = {id, x->name}, .present = true};
 
-        for (size_t i = 0; i < n; i++) {
-                const struct sm_ata_health *a;
-
-                if (!has_ata(devs[i]))
-                        continue;
-                a = &devs[i]->health.ata;
-                if (!overall_name(a->overall))
-                        continue;
-                if (!header) {
-                        sm_prom_family(b, status_name, "gauge",
-                                       "libatasmart overall SMART verdict: 1 for the current "
-                                       "state, 0 for the others (cached from the last "
-                                       "collection).");
-                        header = true;
-                }
-                for (size_t s = 0; s < ARRAY_SIZE(overall_names); s++)
-                        sm_prom_sample(b, status_name, (int)s == a->overall ? 1 : 0, "device",
-                                       devs[i]->id.name, "status", overall_names[s], NULL);
-        }
-        prom_attr_family(b, devs, n, F_NORMALIZED);
-        prom_attr_family(b, devs, n, F_WORST);
-        prom_attr_family(b, devs, n, F_THRESHOLD);
-        prom_attr_family(b, devs, n, F_RAW);
+        snprintf(id, sizeof(id), "%u", x->id);
+        sm_fmt_u64(x->raw, raw, sizeof(raw));
+        r.desc = &d_attr_id, r.value = x->id;
+        emit(ctx, &r);
+        r.desc = &d_attr_name, r.str = x->name;
+        emit(ctx, &r);
+        r.desc = &d_attr_flags, r.value = x->flags;
+        emit(ctx, &r);
+        r.desc = &d_attr_prefailure, r.value = x->prefailure;
+        emit(ctx, &r);
+        r.desc = &d_attr_online, r.value = x->online;
+        emit(ctx, &r);
+        r.json_only = json_only;
+        r.desc = &d_attr_value, r.value = x->value;
+        emit(ctx, &r);
+        r.desc = &d_attr_worst, r.value = x->worst;
+        emit(ctx, &r);
+        r.desc = &d_attr_threshold, r.value = x->threshold, r.present = x->threshold_valid;
+        emit(ctx, &r);
+        r.desc = &d_attr_raw, r.value = (double)x->raw, r.exact = raw, r.present = true;
+        emit(ctx, &r);
 }
 
-static cJSON *json_attr(const struct sm_ata_attr *x)
+static void ata_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
-        cJSON *o = cJSON_CreateObject();
-        char raw[24];
+        const struct sm_ata_health *a = &h->ata;
 
-        if (!o)
-                return NULL;
-        snprintf(raw, sizeof(raw), "%llu", (unsigned long long)x->raw);
-        if (!cJSON_AddNumberToObject(o, "id", x->id) ||
-            !cJSON_AddStringToObject(o, "name", x->name) ||
-            !cJSON_AddNumberToObject(o, "flags", x->flags) ||
-            !cJSON_AddBoolToObject(o, "prefailure", x->prefailure) ||
-            !cJSON_AddBoolToObject(o, "online", x->online) ||
-            !cJSON_AddNumberToObject(o, "value", x->value) ||
-            !cJSON_AddNumberToObject(o, "worst", x->worst) ||
-            !(x->threshold_valid ? cJSON_AddNumberToObject(o, "threshold", x->threshold)
-                                 : cJSON_AddNullToObject(o, "threshold")) ||
-            /* 48-bit raw fits a double exactly; raw_string for consumers that parse to int64 */
-            !cJSON_AddNumberToObject(o, "raw", (double)x->raw) ||
-            !cJSON_AddStringToObject(o, "raw_string", raw)) {
-                cJSON_Delete(o);
-                return NULL;
-        }
-        return o;
-}
-
-static int ata_json(cJSON *obj, const struct sm_device_state *d)
-{
-        const struct sm_ata_health *a;
-        const char *ov;
-        cJSON *ata, *arr;
-
-        if (!obj || !has_ata(d))
-                return 0;
-        a = &d->health.ata;
-        ata = cJSON_AddObjectToObject(obj, "ata");
-        if (!ata)
-                return -ENOMEM;
-        ov = overall_name(a->overall);
-        if (!(ov ? cJSON_AddStringToObject(ata, "overall", ov)
-                 : cJSON_AddNullToObject(ata, "overall")))
-                return -ENOMEM;
-        if (!(a->status_valid ? cJSON_AddBoolToObject(ata, "smart_status_passed", a->status_good)
-                              : cJSON_AddNullToObject(ata, "smart_status_passed")))
-                return -ENOMEM;
-        arr = cJSON_AddArrayToObject(ata, "attributes");
-        if (!arr)
-                return -ENOMEM;
-        for (unsigned k = 0; k < a->n_attrs && k < SM_ATA_MAX_ATTRS; k++) {
-                cJSON *o = json_attr(&a->attrs[k]);
-
-                if (!o || !cJSON_AddItemToArray(arr, o)) {
-                        cJSON_Delete(o);
-                        return -ENOMEM;
-                }
-        }
-        return 0;
+        emit_verdict(a, emit, ctx);
+        for (unsigned k = 0; k < a->n_attrs && k < SM_ATA_MAX_ATTRS; k++)
+                emit_attr(a, k, emit, ctx);
 }
 
 const struct sm_collector sm_ata_collector = {
         .name = "ata",
         .proto = SM_PROTO_ATA,
         .read = ata_read,
-        .render_prom = ata_prom,
-        .render_json = ata_json,
+        .readings = ata_readings,
+        .families = ata_families,
 };

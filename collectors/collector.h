@@ -3,19 +3,20 @@
  * collector.h - the small interface every protocol collector (ATA, NVMe)
  * implements, and the static registry of them.
  *
- * A collector reads one device (live node or replay capture) into a
- * struct sm_health, and renders its protocol-specific metric families and
- * JSON fields from snapshot data. Reads run on worker threads, one device
- * per thread, so they must not touch shared mutable state.
+ * A collector reads one device (live node or replay capture) and decodes it
+ * into a struct sm_health (plain data), and lists what its values mean: the
+ * readings of a health record, each pointing at a declaration (metric.h), and
+ * its families in exposition order. It renders nothing. Reads run on worker
+ * threads, one device per thread, so they must not touch shared mutable state.
  */
 #ifndef SM_COLLECTOR_H
 #define SM_COLLECTOR_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "device.h"
-#include "lib/buf.h"
+#include "health.h"
+#include "metric.h"
 
 /* A positive return of read(): the drive is asleep and was left alone. */
 #define SM_READ_RET_ASLEEP 1
@@ -35,12 +36,12 @@ struct sm_collector {
         int (*read)(const struct sm_device_id *id, const struct sm_read_opts *opts,
                     struct sm_health *ret, char *err, size_t errlen);
         /*
-         * Append this protocol's metric families for the devices of this protocol
-         * that have data (devs[i]->have_data). Each family appears once.
+         * Emit the protocol's readings of a successful read, in JSON order (the
+         * protocol's own section of the device object). Pure: reads h only.
          */
-        void (*render_prom)(struct sm_buf *b, const struct sm_device_state *const *devs, size_t n);
-        /* Add this protocol's fields to a device's JSON object; -ENOMEM on failure. */
-        int (*render_json)(cJSON *obj, const struct sm_device_state *d);
+        void (*readings)(const struct sm_health *h, sm_emit_fn emit, void *ctx);
+        /* This protocol's families, in exposition order; NULL-terminated. */
+        const struct sm_family *const *families;
 };
 
 /* The collector for a protocol, or NULL. */

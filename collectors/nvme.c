@@ -17,140 +17,177 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/prom.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/util.h"
 
-#define CACHED " (cached from the last collection)"
-
 #define ID_CTRL_SIZE 4096
 
+/* ===== what the values mean: families and the field table ===== */
+
+#define FAMILY(var, n, t, u, h, ...)          \
+        static const struct sm_family var = { \
+                .name = n, .type = t, .unit = u, .help = h, .labels = {__VA_ARGS__}}
+
+FAMILY(f_critical_warning, "ssdmon_nvme_critical_warning", SM_GAUGE, "",
+       "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of range, "
+       "reliability degraded, media read-only, volatile memory backup failed, persistent memory "
+       "region read-only",
+       "warning");
+FAMILY(f_available_spare, "ssdmon_available_spare_ratio", SM_GAUGE, "ratio",
+       "Remaining spare capacity, 0..1 (NVMe available spare / 100)", NULL);
+FAMILY(f_spare_threshold, "ssdmon_available_spare_threshold_ratio", SM_GAUGE, "ratio",
+       "Available spare below this sets the spare critical warning, 0..1", NULL);
+FAMILY(f_eg_critical_warning, "ssdmon_nvme_endurance_group_critical_warning", SM_GAUGE, "",
+       "NVMe endurance group critical warning summary bits, 1 if set: spare below threshold, "
+       "reliability degraded, read-only",
+       "warning");
+FAMILY(f_read_commands, "ssdmon_nvme_host_read_commands_total", SM_COUNTER, "",
+       "Read commands the controller completed", NULL);
+FAMILY(f_write_commands, "ssdmon_nvme_host_write_commands_total", SM_COUNTER, "",
+       "Write commands the controller completed", NULL);
+FAMILY(f_busy, "ssdmon_nvme_controller_busy_seconds_total", SM_COUNTER, "seconds",
+       "Time the controller was busy with I/O commands (reported in minutes)", NULL);
+FAMILY(f_unsafe_shutdowns, "ssdmon_nvme_unsafe_shutdowns_total", SM_COUNTER, "",
+       "Shutdowns without a shutdown notification from the host", NULL);
+FAMILY(f_media_errors, "ssdmon_nvme_media_errors_total", SM_COUNTER, "",
+       "Unrecovered data integrity errors (media and data integrity errors)", NULL);
+FAMILY(f_error_log_entries, "ssdmon_nvme_error_log_entries_total", SM_COUNTER, "",
+       "Error information log entries over the controller's life", NULL);
+FAMILY(f_warning_temp_time, "ssdmon_nvme_warning_temperature_seconds_total", SM_COUNTER, "seconds",
+       "Time the composite temperature was at or above the warning threshold (reported in "
+       "minutes)",
+       NULL);
+FAMILY(f_critical_temp_time, "ssdmon_nvme_critical_temperature_seconds_total", SM_COUNTER,
+       "seconds",
+       "Time the composite temperature was at or above the critical threshold (reported in "
+       "minutes)",
+       NULL);
+FAMILY(f_thermal_transitions, "ssdmon_nvme_thermal_transitions_total", SM_COUNTER, "",
+       "Transitions into host-controlled thermal management at threshold TMT1 or TMT2 (NVMe "
+       "counters saturate at 2^32-1)",
+       "threshold");
+FAMILY(f_thermal_seconds, "ssdmon_nvme_thermal_seconds_total", SM_COUNTER, "seconds",
+       "Time spent in host-controlled thermal management at threshold TMT1 or TMT2", "threshold");
+FAMILY(f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius", SM_GAUGE, "celsius",
+       "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)",
+       "threshold");
+
+/* Exposition order of this protocol's families (shared ones where their rows are). */
+static const struct sm_family *const nvme_families[] = {
+        &f_critical_warning,
+        &f_available_spare,
+        &f_spare_threshold,
+        &sm_family_endurance_used,
+        &f_eg_critical_warning,
+        &sm_family_host_read_bytes,
+        &sm_family_host_written_bytes,
+        &f_read_commands,
+        &f_write_commands,
+        &f_busy,
+        &f_unsafe_shutdowns,
+        &f_media_errors,
+        &f_error_log_entries,
+        &f_warning_temp_time,
+        &f_critical_temp_time,
+        &f_thermal_transitions,
+        &f_thermal_seconds,
+        &f_temp_threshold,
+        NULL,
+};
+
 /* clang-format off */
-#define FLAG(k, b, lab, h) \
-        { .key = k, .offset = 0, .width = 1, .bit = b, .unit = SM_NVME_UNIT_FLAG, \
-          .metric = "ssdmon_nvme_critical_warning", .type = "gauge", .label = "warning", \
-          .label_value = lab, .help = h }
-#define EGFLAG(k, b, lab, h) \
-        { .key = k, .offset = 6, .width = 1, .bit = b, .unit = SM_NVME_UNIT_FLAG, \
-          .metric = "ssdmon_nvme_endurance_group_critical_warning", .type = "gauge", \
-          .label = "warning", .label_value = lab, .help = h }
-#define COUNTER(k, off, w, u, si, m, h) \
-        { .key = k, .offset = off, .width = w, .unit = u, .si_key = si, .metric = m, \
-          .type = "counter", .help = h }
-#define SENSOR(n) \
-        { .key = "temperature_sensor_" #n, .offset = 200 + 2 * ((n) - 1), .width = 2, \
-          .unit = SM_NVME_UNIT_KELVIN, .si_key = "temperature_sensor_" #n "_celsius", \
-          .help = "Temperature sensor " #n " (0 K: not implemented)", \
-          .generic = SM_NVME_GEN_SENSOR, .index = (n) - 1 }
+/* JSON of one value in the "nvme" object: a number (+ "<key>_string" when 64 bits or more). */
+#define JNUM(k, w) {.kind = SM_JSON_NUMBER, .section = "nvme", .key = k, \
+                    .flags = (w) >= 8 ? SM_JSON_EXACT : 0}
+#define FLAG(k, off, b, fam, lab, words_) \
+        { .offset = off, .width = 1, .bit = b, .unit = SM_NVME_UNIT_FLAG, \
+          .raw = {.family = fam, .json = {.kind = SM_JSON_BOOL, .section = "nvme", .key = k}}, \
+          .label_value = lab, .words = words_ }
+#define CW(k, b, lab, words_) FLAG(k, 0, b, &f_critical_warning, lab, words_)
+#define EGCW(k, b, lab) FLAG(k, 6, b, &f_eg_critical_warning, lab, NULL)
+/* A counter exported in base units (si_key) or as stored (si_key NULL). */
+#define COUNTER(k, off, w, u, si_key, fam) \
+        { .offset = off, .width = w, .unit = u, \
+          .raw = {.family = (si_key) ? NULL : (fam), .json = JNUM(k, w)}, \
+          .si = {.family = (si_key) ? (fam) : NULL, .json = JNUM(si_key, w)} }
+#define RATIO(k, off, si_key, fam) \
+        { .offset = off, .width = 1, .unit = SM_NVME_UNIT_PERCENT, .raw = {.json = JNUM(k, 1)}, \
+          .si = {.family = fam, .json = JNUM(si_key, 1)} }
+#define KELVIN(k, off, si_key, gen, idx, h) \
+        { .offset = off, .width = 2, .unit = SM_NVME_UNIT_KELVIN, .raw = {.json = JNUM(k, 2)}, \
+          .si = {.json = {.kind = SM_JSON_NUMBER, .section = "nvme", .key = si_key, \
+                          .flags = SM_JSON_NULL}}, \
+          .help = h, .generic = gen, .index = idx }
+#define SENSOR(n) KELVIN("temperature_sensor_" #n, 200 + 2 * ((n) - 1), \
+                         "temperature_sensor_" #n "_celsius", SM_NVME_GEN_SENSOR, (n) - 1, \
+                         "Temperature sensor " #n " (0 K: not implemented)")
+#define THERMAL(k, off, u, fam, lab) \
+        { .offset = off, .width = 4, .unit = u, .raw = {.family = fam, .json = JNUM(k, 4)}, \
+          .label_value = lab }
 /* clang-format on */
 
 /*
  * The SMART / Health Information log page, NVMe Base Specification 2.0 figure 207
- * (libnvme 1.3 struct nvme_smart_log). Rows of one Prometheus family are adjacent;
- * the first row's help is the family's HELP.
+ * (libnvme 1.3 struct nvme_smart_log), in page order. Each row: where the field is,
+ * its unit, the value as stored (raw: nvme-cli's JSON name) and in base units (si),
+ * each with its family when it is exported. Rows with a `generic` role fill
+ * struct sm_health and reach Prometheus through the shared families instead.
  */
 const struct sm_nvme_field sm_nvme_fields[] = {
-        {.key = "critical_warning",
-         .offset = 0,
+        {.offset = 0,
          .width = 1,
          .unit = SM_NVME_UNIT_COUNT,
+         .raw = {.json = JNUM("critical_warning", 1)},
          .help = "Critical warning bitmap; any bit set makes the drive unhealthy",
          .generic = SM_NVME_GEN_HEALTHY},
-        FLAG("critical_warning_spare", 0, "spare",
-             "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of "
-             "range, reliability degraded, media read-only, volatile memory backup failed, "
-             "persistent memory region read-only"),
-        FLAG("critical_warning_temperature", 1, "temperature", NULL),
-        FLAG("critical_warning_degraded", 2, "degraded", NULL),
-        FLAG("critical_warning_readonly", 3, "readonly", NULL),
-        FLAG("critical_warning_volatile_memory", 4, "volatile_memory", NULL),
-        FLAG("critical_warning_pmr_readonly", 5, "pmr_readonly", NULL),
-        {.key = "temperature",
-         .offset = 1,
-         .width = 2,
-         .unit = SM_NVME_UNIT_KELVIN,
-         .si_key = "temperature_celsius",
-         .help = "Composite temperature",
-         .generic = SM_NVME_GEN_TEMPERATURE},
-        {.key = "avail_spare",
-         .offset = 3,
-         .width = 1,
-         .unit = SM_NVME_UNIT_PERCENT,
-         .si_key = "available_spare_ratio",
-         .metric = "ssdmon_available_spare_ratio",
-         .type = "gauge",
-         .help = "Remaining spare capacity, 0..1 (NVMe available spare / 100)"},
-        {.key = "spare_thresh",
-         .offset = 4,
-         .width = 1,
-         .unit = SM_NVME_UNIT_PERCENT,
-         .si_key = "available_spare_threshold_ratio",
-         .metric = "ssdmon_available_spare_threshold_ratio",
-         .type = "gauge",
-         .help = "Available spare below this sets the spare critical warning, 0..1"},
-        {.key = "percent_used",
-         .offset = 5,
-         .width = 1,
-         .unit = SM_NVME_UNIT_PERCENT,
-         .si_key = "endurance_used_ratio",
-         .metric = "ssdmon_endurance_used_ratio",
-         .type = "gauge",
-         .help = "Vendor estimate of the rated endurance used (NVMe percentage used / 100); "
-                 "may exceed 1"},
-        {.key = "endurance_grp_critical_warning_summary",
-         .offset = 6,
+        CW("critical_warning_spare", 0, "spare", "spare"),
+        CW("critical_warning_temperature", 1, "temperature", "temperature"),
+        CW("critical_warning_degraded", 2, "degraded", "degraded"),
+        CW("critical_warning_readonly", 3, "readonly", "read-only"),
+        CW("critical_warning_volatile_memory", 4, "volatile_memory", "volatile-backup"),
+        CW("critical_warning_pmr_readonly", 5, "pmr_readonly", "pmr-read-only"),
+        KELVIN("temperature", 1, "temperature_celsius", SM_NVME_GEN_TEMPERATURE, 0,
+               "Composite temperature"),
+        RATIO("avail_spare", 3, "available_spare_ratio", &f_available_spare),
+        RATIO("spare_thresh", 4, "available_spare_threshold_ratio", &f_spare_threshold),
+        RATIO("percent_used", 5, "endurance_used_ratio", &sm_family_endurance_used),
+        {.offset = 6,
          .width = 1,
          .unit = SM_NVME_UNIT_COUNT,
+         .raw = {.json = JNUM("endurance_grp_critical_warning_summary", 1)},
          .help = "Endurance group critical warning summary bitmap"},
-        EGFLAG("endurance_grp_critical_warning_spare", 0, "spare",
-               "NVMe endurance group critical warning summary bits, 1 if set: spare below "
-               "threshold, reliability degraded, read-only"),
-        EGFLAG("endurance_grp_critical_warning_degraded", 2, "degraded", NULL),
-        EGFLAG("endurance_grp_critical_warning_readonly", 3, "readonly", NULL),
+        EGCW("endurance_grp_critical_warning_spare", 0, "spare"),
+        EGCW("endurance_grp_critical_warning_degraded", 2, "degraded"),
+        EGCW("endurance_grp_critical_warning_readonly", 3, "readonly"),
         COUNTER("data_units_read", 32, 16, SM_NVME_UNIT_DATA_UNITS, "host_read_bytes",
-                "ssdmon_host_read_bytes_total",
-                "Bytes the host read (NVMe data units read x 512000; rounded up by the drive)"),
+                &sm_family_host_read_bytes),
         COUNTER("data_units_written", 48, 16, SM_NVME_UNIT_DATA_UNITS, "host_written_bytes",
-                "ssdmon_host_written_bytes_total",
-                "Bytes the host wrote (NVMe data units written x 512000; rounded up by the "
-                "drive)"),
-        COUNTER("host_read_commands", 64, 16, SM_NVME_UNIT_COUNT, NULL,
-                "ssdmon_nvme_host_read_commands_total", "Read commands the controller completed"),
-        COUNTER("host_write_commands", 80, 16, SM_NVME_UNIT_COUNT, NULL,
-                "ssdmon_nvme_host_write_commands_total", "Write commands the controller completed"),
+                &sm_family_host_written_bytes),
+        COUNTER("host_read_commands", 64, 16, SM_NVME_UNIT_COUNT, NULL, &f_read_commands),
+        COUNTER("host_write_commands", 80, 16, SM_NVME_UNIT_COUNT, NULL, &f_write_commands),
         COUNTER("controller_busy_time", 96, 16, SM_NVME_UNIT_MINUTES, "controller_busy_seconds",
-                "ssdmon_nvme_controller_busy_seconds_total",
-                "Time the controller was busy with I/O commands (reported in minutes)"),
-        {.key = "power_cycles",
-         .offset = 112,
+                &f_busy),
+        {.offset = 112,
          .width = 16,
          .unit = SM_NVME_UNIT_COUNT,
+         .raw = {.json = JNUM("power_cycles", 16)},
          .help = "Power cycles",
          .generic = SM_NVME_GEN_POWER_CYCLES},
-        {.key = "power_on_hours",
-         .offset = 128,
+        {.offset = 128,
          .width = 16,
          .unit = SM_NVME_UNIT_HOURS,
-         .si_key = "power_on_seconds",
+         .raw = {.json = JNUM("power_on_hours", 16)},
+         .si = {.json = JNUM("power_on_seconds", 16)},
          .help = "Power-on time (reported in hours)",
          .generic = SM_NVME_GEN_POWER_ON},
-        COUNTER("unsafe_shutdowns", 144, 16, SM_NVME_UNIT_COUNT, NULL,
-                "ssdmon_nvme_unsafe_shutdowns_total",
-                "Shutdowns without a shutdown notification from the host"),
-        COUNTER("media_errors", 160, 16, SM_NVME_UNIT_COUNT, NULL, "ssdmon_nvme_media_errors_total",
-                "Unrecovered data integrity errors (media and data integrity errors)"),
-        COUNTER("num_err_log_entries", 176, 16, SM_NVME_UNIT_COUNT, NULL,
-                "ssdmon_nvme_error_log_entries_total",
-                "Error information log entries over the controller's life"),
+        COUNTER("unsafe_shutdowns", 144, 16, SM_NVME_UNIT_COUNT, NULL, &f_unsafe_shutdowns),
+        COUNTER("media_errors", 160, 16, SM_NVME_UNIT_COUNT, NULL, &f_media_errors),
+        COUNTER("num_err_log_entries", 176, 16, SM_NVME_UNIT_COUNT, NULL, &f_error_log_entries),
         COUNTER("warning_temp_time", 192, 4, SM_NVME_UNIT_MINUTES, "warning_temperature_seconds",
-                "ssdmon_nvme_warning_temperature_seconds_total",
-                "Time the composite temperature was at or above the warning threshold "
-                "(reported in minutes)"),
+                &f_warning_temp_time),
         COUNTER("critical_comp_time", 196, 4, SM_NVME_UNIT_MINUTES, "critical_temperature_seconds",
-                "ssdmon_nvme_critical_temperature_seconds_total",
-                "Time the composite temperature was at or above the critical threshold "
-                "(reported in minutes)"),
+                &f_critical_temp_time),
         SENSOR(1),
         SENSOR(2),
         SENSOR(3),
@@ -159,41 +196,10 @@ const struct sm_nvme_field sm_nvme_fields[] = {
         SENSOR(6),
         SENSOR(7),
         SENSOR(8),
-        {.key = "thm_temp1_trans_count",
-         .offset = 216,
-         .width = 4,
-         .unit = SM_NVME_UNIT_COUNT,
-         .metric = "ssdmon_nvme_thermal_transitions_total",
-         .type = "counter",
-         .label = "threshold",
-         .label_value = "1",
-         .help = "Transitions into host-controlled thermal management at threshold TMT1 or "
-                 "TMT2 (NVMe counters saturate at 2^32-1)"},
-        {.key = "thm_temp2_trans_count",
-         .offset = 220,
-         .width = 4,
-         .unit = SM_NVME_UNIT_COUNT,
-         .metric = "ssdmon_nvme_thermal_transitions_total",
-         .type = "counter",
-         .label = "threshold",
-         .label_value = "2"},
-        {.key = "thm_temp1_total_time",
-         .offset = 224,
-         .width = 4,
-         .unit = SM_NVME_UNIT_SECONDS,
-         .metric = "ssdmon_nvme_thermal_seconds_total",
-         .type = "counter",
-         .label = "threshold",
-         .label_value = "1",
-         .help = "Time spent in host-controlled thermal management at threshold TMT1 or TMT2"},
-        {.key = "thm_temp2_total_time",
-         .offset = 228,
-         .width = 4,
-         .unit = SM_NVME_UNIT_SECONDS,
-         .metric = "ssdmon_nvme_thermal_seconds_total",
-         .type = "counter",
-         .label = "threshold",
-         .label_value = "2"},
+        THERMAL("thm_temp1_trans_count", 216, SM_NVME_UNIT_COUNT, &f_thermal_transitions, "1"),
+        THERMAL("thm_temp2_trans_count", 220, SM_NVME_UNIT_COUNT, &f_thermal_transitions, "2"),
+        THERMAL("thm_temp1_total_time", 224, SM_NVME_UNIT_SECONDS, &f_thermal_seconds, "1"),
+        THERMAL("thm_temp2_total_time", 228, SM_NVME_UNIT_SECONDS, &f_thermal_seconds, "2"),
 };
 
 const size_t sm_nvme_n_fields = ARRAY_SIZE(sm_nvme_fields);
@@ -258,7 +264,7 @@ void sm_nvme_field_decode(const struct sm_nvme_field *f, const uint8_t *log,
 const struct sm_nvme_field *sm_nvme_field_by_key(const char *key)
 {
         for (size_t i = 0; i < sm_nvme_n_fields; i++) {
-                if (strcmp(sm_nvme_fields[i].key, key) == 0)
+                if (strcmp(sm_nvme_fields[i].raw.json.key, key) == 0)
                         return &sm_nvme_fields[i];
         }
         return NULL;
@@ -534,181 +540,117 @@ static int collect_read(const struct sm_device_id *id, const struct sm_read_opts
         return 0;
 }
 
-/* ===== Prometheus ===== */
+/* ===== readings ===== */
 
-/* Shortest decimal that reads back as v (ratios such as 0.7, not 0.69999999999999996). */
-static void format_double(char *buf, size_t n, double v)
+static const struct sm_desc d_identify = {
+        .json = {.kind = SM_JSON_BOOL, .section = "nvme", .key = "identify_controller"}};
+static const struct sm_desc d_wctemp = {
+        .json = {
+                .kind = SM_JSON_NUMBER, .section = "nvme", .key = "wctemp", .flags = SM_JSON_NULL}};
+static const struct sm_desc d_cctemp = {
+        .json = {
+                .kind = SM_JSON_NUMBER, .section = "nvme", .key = "cctemp", .flags = SM_JSON_NULL}};
+static const struct sm_desc d_threshold = {.family = &f_temp_threshold};
+
+static void emit_field(const struct sm_nvme_field *f, const uint8_t *log, sm_emit_fn emit,
+                       void *ctx)
 {
-        if (isnan(v)) {
-                snprintf(buf, n, "NaN");
+        struct sm_nvme_value v;
+        struct sm_reading r;
+
+        sm_nvme_field_decode(f, log, &v);
+        /* The value as stored: always there (a temperature of 0 K reads 0). */
+        r = sm_reading_num(&f->raw, (double)v.raw, v.raw_dec);
+        r.labels[0] = f->label_value;
+        emit(ctx, &r);
+        if (!f->si.json.key && !f->si.family)
                 return;
-        }
-        for (int prec = 1; prec <= 17; prec++) {
-                snprintf(buf, n, "%.*g", prec, v);
-                if (strtod(buf, NULL) == v)
-                        return;
-        }
+        r = sm_reading_num(&f->si, v.value, v.exact[0] ? v.exact : NULL);
+        r.labels[0] = f->label_value;
+        r.present = v.present;
+        emit(ctx, &r);
 }
 
-static void prom_line(struct sm_buf *b, const char *name, const char *device, const char *label,
-                      const char *label_value, const char *value)
+static void emit_threshold(uint16_t kelvin, bool have_id, const char *which, sm_emit_fn emit,
+                           void *ctx)
 {
-        sm_buf_puts(b, name);
-        sm_buf_puts(b, "{device=\"");
-        sm_prom_escape(b, device);
-        if (label) {
-                sm_buf_puts(b, "\",");
-                sm_buf_puts(b, label);
-                sm_buf_puts(b, "=\"");
-                sm_prom_escape(b, label_value);
-        }
-        sm_buf_puts(b, "\"} ");
-        sm_buf_puts(b, value);
-        sm_buf_puts(b, "\n");
+        struct sm_reading r = sm_reading_num(&d_threshold, (double)kelvin - 273.0, NULL);
+
+        r.labels[0] = which;
+        r.present = have_id && kelvin != 0;
+        emit(ctx, &r);
 }
 
-static void prom_value(const struct sm_nvme_value *v, char *buf, size_t n)
+static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
-        if (v->exact[0])
-                sm_strlcpy(buf, v->exact, n);
-        else
-                format_double(buf, n, v->value);
+        const struct sm_nvme_health *nh = &h->nvme;
+        struct sm_reading r;
+
+        for (size_t i = 0; i < sm_nvme_n_fields; i++)
+                emit_field(&sm_nvme_fields[i], nh->smart_log, emit, ctx);
+        r = sm_reading_num(&d_identify, nh->have_id, NULL);
+        emit(ctx, &r);
+        r = sm_reading_num(&d_wctemp, nh->wctemp, NULL);
+        r.present = nh->have_id && nh->wctemp;
+        emit(ctx, &r);
+        r = sm_reading_num(&d_cctemp, nh->cctemp, NULL);
+        r.present = nh->have_id && nh->cctemp;
+        emit(ctx, &r);
+        emit_threshold(nh->wctemp, nh->have_id, "warning", emit, ctx);
+        emit_threshold(nh->cctemp, nh->have_id, "critical", emit, ctx);
 }
 
-static void prom_thresholds(struct sm_buf *b, const struct sm_device_state *const *devs, size_t n)
+/* ===== what other modules ask of the page ===== */
+
+/* The row exported as this family (in base units). */
+static const struct sm_nvme_field *field_of(const struct sm_family *family)
 {
-        bool any = false;
-
-        for (size_t i = 0; i < n; i++)
-                any = any || (devs[i]->health.nvme.have_id &&
-                              (devs[i]->health.nvme.wctemp || devs[i]->health.nvme.cctemp));
-        if (!any)
-                return;
-        sm_prom_family(b, "ssdmon_nvme_temperature_threshold_celsius", "gauge",
-                       "Composite temperature thresholds from Identify Controller (WCTEMP, "
-                       "CCTEMP; K - 273)" CACHED ".");
-        for (size_t i = 0; i < n; i++) {
-                const struct sm_nvme_health *nh = &devs[i]->health.nvme;
-                char val[16];
-
-                if (!nh->have_id)
-                        continue;
-                if (nh->wctemp) {
-                        snprintf(val, sizeof(val), "%d", (int)nh->wctemp - 273);
-                        prom_line(b, "ssdmon_nvme_temperature_threshold_celsius", devs[i]->id.name,
-                                  "threshold", "warning", val);
-                }
-                if (nh->cctemp) {
-                        snprintf(val, sizeof(val), "%d", (int)nh->cctemp - 273);
-                        prom_line(b, "ssdmon_nvme_temperature_threshold_celsius", devs[i]->id.name,
-                                  "threshold", "critical", val);
-                }
-        }
-}
-
-static void collect_prom(struct sm_buf *b, const struct sm_device_state *const *devs, size_t n)
-{
-        const char *family = NULL;
-
-        if (n == 0)
-                return;
         for (size_t i = 0; i < sm_nvme_n_fields; i++) {
-                const struct sm_nvme_field *f = &sm_nvme_fields[i];
-
-                if (!f->metric || f->generic != SM_NVME_GEN_NONE)
-                        continue;
-                if (!family || strcmp(family, f->metric) != 0) {
-                        char help[512];
-
-                        family = f->metric;
-                        snprintf(help, sizeof(help), "%s" CACHED ".", f->help ? f->help : "");
-                        sm_prom_family(b, f->metric, f->type, help);
-                }
-                for (size_t d = 0; d < n; d++) {
-                        struct sm_nvme_value v;
-                        char val[64];
-
-                        if (devs[d]->id.proto != SM_PROTO_NVME || !devs[d]->have_data)
-                                continue;
-                        sm_nvme_field_decode(f, devs[d]->health.nvme.smart_log, &v);
-                        if (!v.present)
-                                continue;
-                        prom_value(&v, val, sizeof(val));
-                        prom_line(b, f->metric, devs[d]->id.name, f->label, f->label_value, val);
-                }
+                if (sm_nvme_fields[i].si.family == family)
+                        return &sm_nvme_fields[i];
         }
-        prom_thresholds(b, devs, n);
+        return NULL;
 }
 
-/* ===== JSON ===== */
-
-static bool json_number_string(cJSON *o, const char *key, double v, const char *exact)
-{
-        char skey[96];
-
-        snprintf(skey, sizeof(skey), "%s_string", key);
-        return cJSON_AddNumberToObject(o, key, v) && cJSON_AddStringToObject(o, skey, exact);
-}
-
-static bool json_field(cJSON *o, const struct sm_nvme_field *f, const uint8_t *log)
+uint8_t sm_nvme_critical_warning(const struct sm_nvme_health *nh)
 {
         struct sm_nvme_value v;
 
-        sm_nvme_field_decode(f, log, &v);
-        switch (f->unit) {
-        case SM_NVME_UNIT_FLAG:
-                return cJSON_AddBoolToObject(o, f->key, v.raw != 0) != NULL;
-        case SM_NVME_UNIT_KELVIN:
-                /* Raw kelvin as nvme-cli prints it (0 = not reported), and °C or null. */
-                if (!cJSON_AddNumberToObject(o, f->key, (double)v.raw))
-                        return false;
-                return (v.present ? cJSON_AddNumberToObject(o, f->si_key, v.value)
-                                  : cJSON_AddNullToObject(o, f->si_key)) != NULL;
-        default:
-                break;
+        for (size_t i = 0; i < sm_nvme_n_fields; i++) {
+                if (sm_nvme_fields[i].generic == SM_NVME_GEN_HEALTHY) {
+                        sm_nvme_field_decode(&sm_nvme_fields[i], nh->smart_log, &v);
+                        return (uint8_t)v.raw;
+                }
         }
-        if (f->width >= 8) {
-                if (!json_number_string(o, f->key, (double)v.raw, v.raw_dec))
-                        return false;
-        } else if (!cJSON_AddNumberToObject(o, f->key, (double)v.raw)) {
-                return false;
-        }
-        if (!f->si_key)
-                return true;
-        if (f->unit == SM_NVME_UNIT_PERCENT)
-                return cJSON_AddNumberToObject(o, f->si_key, v.value) != NULL;
-        if (f->width >= 8)
-                return json_number_string(o, f->si_key, v.value, v.exact);
-        return cJSON_AddNumberToObject(o, f->si_key, v.value) != NULL;
+        return 0;
 }
 
-static int collect_json(cJSON *obj, const struct sm_device_state *d)
+const char *sm_nvme_critical_warning_words(unsigned bit)
 {
-        const struct sm_nvme_health *nh = &d->health.nvme;
-        cJSON *o;
-        bool ok;
-
-        if (!d->have_data || d->id.proto != SM_PROTO_NVME)
-                return 0;
-        o = cJSON_AddObjectToObject(obj, "nvme");
-        if (!o)
-                return -ENOMEM;
         for (size_t i = 0; i < sm_nvme_n_fields; i++) {
-                if (!json_field(o, &sm_nvme_fields[i], nh->smart_log))
-                        return -ENOMEM;
+                const struct sm_nvme_field *f = &sm_nvme_fields[i];
+
+                if (f->raw.family == &f_critical_warning && f->bit == bit)
+                        return f->words;
         }
-        ok = cJSON_AddBoolToObject(o, "identify_controller", nh->have_id) &&
-             (nh->have_id && nh->wctemp ? cJSON_AddNumberToObject(o, "wctemp", nh->wctemp)
-                                        : cJSON_AddNullToObject(o, "wctemp")) &&
-             (nh->have_id && nh->cctemp ? cJSON_AddNumberToObject(o, "cctemp", nh->cctemp)
-                                        : cJSON_AddNullToObject(o, "cctemp"));
-        return ok ? 0 : -ENOMEM;
+        return NULL;
+}
+
+int sm_nvme_percent_used(const struct sm_nvme_health *nh)
+{
+        const struct sm_nvme_field *f = field_of(&sm_family_endurance_used);
+        struct sm_nvme_value v;
+
+        if (!f)
+                return -1;
+        sm_nvme_field_decode(f, nh->smart_log, &v);
+        return (int)v.raw;
 }
 
 const struct sm_collector sm_nvme_collector = {
         .name = "nvme",
         .proto = SM_PROTO_NVME,
         .read = collect_read,
-        .render_prom = collect_prom,
-        .render_json = collect_json,
+        .readings = nvme_readings,
+        .families = nvme_families,
 };

@@ -3,10 +3,10 @@
  * nvme.h - NVMe SMART/Health log and Identify Controller through libnvme.
  *
  * The SMART / Health Information log page (log id 02h, 512 bytes) is decoded by
- * ONE table, sm_nvme_fields[]: each row names a field (offset, width, unit, JSON
- * key, Prometheus family, help). The sm_health fill, the Prometheus renderer and
- * the JSON renderer all go through sm_nvme_field_decode(), so a field cannot be
- * decoded twice in two ways.
+ * ONE table, sm_nvme_fields[]: each row says where a field is (offset, width,
+ * unit) and what it means (struct sm_desc: family, JSON key). The sm_health
+ * fill and the readings every renderer walks both go through
+ * sm_nvme_field_decode(), so a field cannot be decoded twice in two ways.
  */
 #ifndef SM_NVME_H
 #define SM_NVME_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "collector.h"
+#include "health.h"
 #include "lib/fmt.h"
 
 extern const struct sm_collector sm_nvme_collector;
@@ -34,7 +35,7 @@ enum sm_nvme_unit {
         SM_NVME_UNIT_SECONDS,
 };
 
-/* Rows the lead's generic renderers export from struct sm_health (not rendered here). */
+/* Rows that fill struct sm_health; their values reach Prometheus through health.h's families. */
 enum sm_nvme_generic {
         SM_NVME_GEN_NONE = 0,
         SM_NVME_GEN_HEALTHY,      /* critical warning byte: healthy = (byte == 0) */
@@ -45,16 +46,15 @@ enum sm_nvme_generic {
 };
 
 struct sm_nvme_field {
-        const char *key; /* JSON key of the value as stored; nvme-cli's JSON name */
         uint16_t offset; /* byte offset in the 512-byte page */
         uint8_t width;   /* bytes, little-endian: 1, 2, 4 or 16 */
         uint8_t bit;     /* SM_NVME_UNIT_FLAG: the bit within the byte at offset */
         enum sm_nvme_unit unit;
-        const char *si_key; /* JSON key of the value in base units; NULL if unconverted */
-        const char *metric; /* Prometheus family rendered here; NULL: JSON only or generic */
-        const char *type;   /* "gauge" or "counter" */
-        const char *label, *label_value; /* one extra label of the sample, or NULL */
-        const char *help;                /* field description (HELP of its family's first row) */
+        struct sm_desc raw;      /* the value as stored; JSON key: nvme-cli's name */
+        struct sm_desc si;       /* the value in base units; empty when not converted */
+        const char *label_value; /* value of the family's one label (warning, threshold) */
+        const char *words;       /* critical warning bits: the words of `ssd-monitor check` */
+        const char *help;        /* fields without a family of their own: what they are */
         enum sm_nvme_generic generic;
         uint8_t index; /* SM_NVME_GEN_SENSOR: 0..7 */
 };
@@ -74,7 +74,16 @@ struct sm_nvme_value {
 void sm_nvme_field_decode(const struct sm_nvme_field *f, const uint8_t *log,
                           struct sm_nvme_value *ret);
 
-/* The table row with this JSON key, or NULL. */
+/* The critical warning byte of the page (any bit set: the drive is failing). */
+uint8_t sm_nvme_critical_warning(const struct sm_nvme_health *nh);
+
+/* What critical warning bit `bit` means, in a word or two ("spare", "read-only"), or NULL. */
+const char *sm_nvme_critical_warning_words(unsigned bit);
+
+/* Percentage Used (may exceed 100), or -1. */
+int sm_nvme_percent_used(const struct sm_nvme_health *nh);
+
+/* The table row with this JSON key (raw.json.key), or NULL. */
 const struct sm_nvme_field *sm_nvme_field_by_key(const char *key);
 
 /*

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/render.h"
 #include "collectors/ata.h"
 #include "lib/buf.h"
 #include "test/check.h"
@@ -122,7 +123,7 @@ static cJSON *render_json(const struct sm_device_state *d)
         char *s;
         cJSON *back;
 
-        CHECK(o && sm_ata_collector.render_json(o, d) == 0, "%s: render_json failed", d->id.name);
+        CHECK(o && sm_render_json_protocol(o, d) == 0, "%s: render_json failed", d->id.name);
         /* round trip through text, as the HTTP layer serves it */
         s = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
@@ -164,7 +165,7 @@ int main(void)
                 ptrs[i] = &devs[i];
 
         sm_buf_init(&b);
-        sm_ata_collector.render_prom(&b, ptrs, 7);
+        sm_render_prom_protocol(&b, SM_PROTO_ATA, ptrs, 7);
         CHECK(!sm_buf_failed(&b), "render_prom buffer failed");
         text = sm_buf_steal(&b, &len);
         if (!text)
@@ -310,7 +311,7 @@ int main(void)
 
                 /* no data: nothing added */
                 j = cJSON_CreateObject();
-                CHECK(sm_ata_collector.render_json(j, &devs[5]) == 0 &&
+                CHECK(sm_render_json_protocol(j, &devs[5]) == 0 &&
                               !cJSON_GetObjectItemCaseSensitive(j, "ata"),
                       "device without data: no ata object");
                 cJSON_Delete(j);

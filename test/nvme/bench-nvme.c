@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/render.h"
 #include "collectors/nvme.h"
 #include "lib/buf.h"
 #include "lib/util.h"
@@ -42,7 +43,7 @@ __attribute__((noinline)) static size_t phase_prom(const struct sm_device_state 
         size_t len;
 
         sm_buf_init(&b);
-        sm_nvme_collector.render_prom(&b, devs, 1);
+        sm_render_prom_protocol(&b, SM_PROTO_NVME, devs, 1);
         len = b.len;
         sm_buf_free(&b);
         return len;
@@ -54,7 +55,7 @@ __attribute__((noinline)) static size_t phase_json(const struct sm_device_state 
         char *s;
         size_t len = 0;
 
-        if (o && sm_nvme_collector.render_json(o, d) == 0) {
+        if (o && sm_render_json_protocol(o, d) == 0) {
                 s = cJSON_PrintUnformatted(o);
                 len = s ? strlen(s) : 0;
                 free(s);

@@ -153,7 +153,7 @@ static void check_qemu(const char *root, const struct sm_device_state *d)
         snprintf(path, sizeof(path), "%s/test/data/qemu/qemu-nvme.smartctl.json", root);
         sc = load_json(path);
         CHECK(cli && id && sc, "QEMU reference decodes present in test/data/qemu");
-        CHECK(obj && sm_nvme_collector.render_json(obj, d) == 0, "render_json");
+        CHECK(obj && sm_render_json_protocol(obj, d) == 0, "render_json");
         ours = cJSON_GetObjectItemCaseSensitive(obj, "nvme");
         cJSON_ArrayForEach(item, cli) {
                 char skey[96];

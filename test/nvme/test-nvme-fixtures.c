@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/render.h"
 #include "collectors/nvme.h"
 #include "lib/util.h"
 #include "test/check.h"
@@ -255,7 +256,7 @@ int main(void)
                 d.have_data = true;
                 d.status = SM_READ_OK;
                 obj = cJSON_CreateObject();
-                CHECK(obj && sm_nvme_collector.render_json(obj, &d) == 0, "%s: render_json", name);
+                CHECK(obj && sm_render_json_protocol(obj, &d) == 0, "%s: render_json", name);
                 against_nvme_cli(name, page, cJSON_GetObjectItemCaseSensitive(obj, "nvme"));
                 against_smartctl(name, json, &d.health,
                                  cJSON_GetObjectItemCaseSensitive(obj, "nvme"));

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/render.h"
 #include "collectors/nvme.h"
 #include "lib/buf.h"
 #include "test/check.h"
@@ -218,7 +219,7 @@ static void check_json(const struct sm_device_state *d)
 {
         cJSON *root = cJSON_CreateObject();
         const cJSON *o;
-        int r = sm_nvme_collector.render_json(root, d);
+        int r = sm_render_json_protocol(root, d);
 
         /* key, number (raw as stored) */
         static const struct {
@@ -362,7 +363,7 @@ static void check_prom(const struct sm_device_state *d)
         char *text;
 
         sm_buf_init(&b);
-        sm_nvme_collector.render_prom(&b, devs, 1);
+        sm_render_prom_protocol(&b, SM_PROTO_NVME, devs, 1);
         text = sm_buf_steal(&b, NULL);
         CHECK(text != NULL, "render_prom produced text");
         if (!text)

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+#include "state.h"
+
+#include <string.h>
+
+#include "lib/fmt.h"
+
+const char *sm_read_status_name(enum sm_read_status s)
+{
+        switch (s) {
+        case SM_READ_NEVER:
+                return "never";
+        case SM_READ_OK:
+                return "ok";
+        case SM_READ_ASLEEP:
+                return "asleep";
+        case SM_READ_ERROR:
+                return "error";
+        case SM_READ_TIMEOUT:
+                return "timeout";
+        }
+        return "unknown";
+}
+
+static void fill(char *dst, const char *primary, const char *fallback, size_t n)
+{
+        const char *src = primary[0] ? primary : fallback;
+        size_t len = strnlen(src, n - 1);
+
+        memcpy(dst, src, len);
+        dst[len] = '\0';
+}
+
+void sm_device_identity(const struct sm_device_state *d, struct sm_identity *ret)
+{
+        const struct sm_identity *u = &d->id.ident;
+        const struct sm_identity *h = &d->health.ident;
+
+        fill(ret->model, u->model, h->model, sizeof(ret->model));
+        fill(ret->serial, u->serial, h->serial, sizeof(ret->serial));
+        fill(ret->firmware, u->firmware, h->firmware, sizeof(ret->firmware));
+        fill(ret->wwn, u->wwn, h->wwn, sizeof(ret->wwn));
+}
+
+uint64_t sm_device_capacity(const struct sm_device_state *d)
+{
+        return d->id.capacity_bytes ? d->id.capacity_bytes : d->health.capacity_bytes;
+}
+
+bool sm_device_up(const struct sm_device_state *d)
+{
+        return d->status == SM_READ_OK || d->status == SM_READ_ASLEEP;
+}
+
+bool sm_device_values_current(const struct sm_device_state *d)
+{
+        return d->have_data && sm_device_up(d);
+}
+
+/* ===== the agent's per-device families ===== */
+
+static const struct sm_family f_info = {
+        .name = "ssdmon_device_info",
+        .help = "Identity of a monitored device (always 1)",
+        .labels = {"class", "protocol", "bus", "model", "serial", "firmware", "wwn"},
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_up = {
+        .name = "ssdmon_device_up",
+        .help = "1 if the last read of the device succeeded (or found it asleep)",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_asleep = {
+        .name = "ssdmon_device_asleep",
+        .help = "1 if the drive was in standby and was left alone (values are from the last "
+                "read while awake)",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_read_duration = {
+        .name = "ssdmon_read_duration_seconds",
+        .unit = "seconds",
+        .help = "Time the last read of the device took",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_last_success = {
+        .name = "ssdmon_last_success_timestamp_seconds",
+        .unit = "seconds",
+        .help = "Unix time of the last successful read of the device (0: never)",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_reads = {
+        .name = "ssdmon_reads_total",
+        .type = SM_COUNTER,
+        .help = "Read attempts of the device since the agent started",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_read_errors = {
+        .name = "ssdmon_read_errors_total",
+        .type = SM_COUNTER,
+        .help = "Failed or timed-out reads of the device since the agent started",
+        .flags = SM_FAMILY_ALWAYS,
+};
+static const struct sm_family f_capacity = {
+        .name = "ssdmon_device_capacity_bytes",
+        .unit = "bytes",
+        .help = "Capacity of the device",
+        .flags = SM_FAMILY_ALWAYS,
+};
+
+const struct sm_family *const sm_state_families[] = {
+        &f_info,        &f_up,       &f_asleep, &f_read_duration, &f_last_success, &f_reads,
+        &f_read_errors, &f_capacity, NULL,
+};
+
+/* ===== readings: the top level of a device's JSON object ===== */
+
+#define TOP(fam, k, kind_, fl)                                                 \
+        {                                                                      \
+                .family = fam, .json = {.kind = kind_, .key = k, .flags = fl } \
+        }
+
+static const struct sm_desc d_device = TOP(NULL, "device", SM_JSON_STRING, 0);
+static const struct sm_desc d_class = TOP(NULL, "class", SM_JSON_STRING, 0);
+static const struct sm_desc d_protocol = TOP(NULL, "protocol", SM_JSON_STRING, 0);
+static const struct sm_desc d_bus = TOP(NULL, "bus", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_path = TOP(NULL, "path", SM_JSON_STRING, 0);
+static const struct sm_desc d_model = TOP(NULL, "model", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_serial = TOP(NULL, "serial", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_firmware = TOP(NULL, "firmware", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_wwn = TOP(NULL, "wwn", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_info = TOP(&f_info, NULL, SM_JSON_NONE, 0);
+static const struct sm_desc d_capacity =
+        TOP(&f_capacity, "capacity_bytes", SM_JSON_NUMBER, SM_JSON_EXACT | SM_JSON_NULL);
+static const struct sm_desc d_status = TOP(NULL, "status", SM_JSON_STRING, 0);
+static const struct sm_desc d_up = TOP(&f_up, "up", SM_JSON_BOOL, 0);
+static const struct sm_desc d_asleep = TOP(&f_asleep, "asleep", SM_JSON_BOOL, 0);
+static const struct sm_desc d_error = TOP(NULL, "error", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_stale = TOP(NULL, "stale", SM_JSON_BOOL, 0);
+static const struct sm_desc d_last_success =
+        TOP(&f_last_success, "last_success_timestamp", SM_JSON_NUMBER, 0);
+static const struct sm_desc d_last_attempt = TOP(NULL, "last_attempt_timestamp", SM_JSON_NUMBER, 0);
+static const struct sm_desc d_read_duration =
+        TOP(&f_read_duration, "read_duration_seconds", SM_JSON_NUMBER, 0);
+static const struct sm_desc d_reads = TOP(&f_reads, "reads_total", SM_JSON_NUMBER, SM_JSON_EXACT);
+static const struct sm_desc d_read_errors =
+        TOP(&f_read_errors, "read_errors_total", SM_JSON_NUMBER, SM_JSON_EXACT);
+
+static void emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s)
+{
+        struct sm_reading r = {.desc = desc, .str = s, .present = true};
+
+        emit(ctx, &r);
+}
+
+static void emit_num(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, double v)
+{
+        struct sm_reading r = sm_reading_num(desc, v, NULL);
+
+        emit(ctx, &r);
+}
+
+static void emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_t v,
+                     bool present)
+{
+        char exact[SM_FMT_MAX];
+        struct sm_reading r = sm_reading_num(desc, (double)v, exact);
+
+        sm_fmt_u64(v, exact, sizeof(exact));
+        r.present = present;
+        emit(ctx, &r);
+}
+
+void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *ctx)
+{
+        const char *cls = sm_class_name(d->id.cls), *proto = sm_proto_name(d->id.proto);
+        struct sm_identity ident;
+        struct sm_reading r;
+        uint64_t cap = sm_device_capacity(d);
+
+        sm_device_identity(d, &ident);
+        emit_str(emit, ctx, &d_device, d->id.name);
+        emit_str(emit, ctx, &d_class, cls);
+        emit_str(emit, ctx, &d_protocol, proto);
+        emit_str(emit, ctx, &d_bus, d->id.bus);
+        emit_str(emit, ctx, &d_path, d->id.devnode);
+        emit_str(emit, ctx, &d_model, ident.model);
+        emit_str(emit, ctx, &d_serial, ident.serial);
+        emit_str(emit, ctx, &d_firmware, ident.firmware);
+        emit_str(emit, ctx, &d_wwn, ident.wwn);
+        r = (struct sm_reading){.desc = &d_info,
+                                .labels = {cls, proto, d->id.bus, ident.model, ident.serial,
+                                           ident.firmware, ident.wwn},
+                                .value = 1,
+                                .present = true};
+        emit(ctx, &r);
+        emit_u64(emit, ctx, &d_capacity, cap, cap != 0);
+        emit_str(emit, ctx, &d_status, sm_read_status_name(d->status));
+        emit_num(emit, ctx, &d_up, sm_device_up(d));
+        emit_num(emit, ctx, &d_asleep, d->status == SM_READ_ASLEEP);
+        emit_str(emit, ctx, &d_error, d->error);
+        emit_num(emit, ctx, &d_stale, d->have_data && d->status != SM_READ_OK);
+        emit_num(emit, ctx, &d_last_success, d->last_success_ts);
+        emit_num(emit, ctx, &d_last_attempt, d->last_attempt_ts);
+        emit_num(emit, ctx, &d_read_duration, d->read_duration_s);
+        emit_u64(emit, ctx, &d_reads, d->reads_total, true);
+        emit_u64(emit, ctx, &d_read_errors, d->read_errors_total, true);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * health.h - what a collector read from a drive: plain data, filled by the
+ * protocol decoders (ata.c, nvme.c) and nothing else. Fixed-size and copyable.
+ *
+ * Optional values: a value that may be unknown has a flag next to it (has_*,
+ * *_valid, have_id) and is 0 when the flag is false; the exceptions left are
+ * marked where they are declared (healthy, rotation_rate, ata.overall: -1;
+ * sensor_temps_c: NaN). Raw protocol data (the NVMe page, the ATA attribute table) is kept
+ * whole; what each value means is declared in the protocol's table (metric.h).
+ */
+#ifndef SM_HEALTH_H
+#define SM_HEALTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device.h"
+#include "metric.h"
+
+/* One ATA SMART attribute as the drive reports it (libatasmart's parse). */
+struct sm_ata_attr {
+        uint8_t id;
+        char name[40];
+        uint16_t flags;
+        bool prefailure;
+        bool online;
+        uint8_t value, worst, threshold;
+        bool value_valid, worst_valid, threshold_valid;
+        uint64_t raw; /* 48-bit raw value, little-endian bytes 0..5 */
+};
+
+#define SM_ATA_MAX_ATTRS 30
+
+struct sm_ata_health {
+        int overall;       /* SkSmartOverall, or -1 when the verdict is unavailable */
+        bool status_valid; /* SMART RETURN STATUS was read */
+        bool status_good;
+        unsigned n_attrs;
+        struct sm_ata_attr attrs[SM_ATA_MAX_ATTRS];
+};
+
+#define SM_NVME_LOG_SIZE 512
+
+struct sm_nvme_health {
+        uint8_t smart_log[SM_NVME_LOG_SIZE]; /* SMART / Health log page 02h, raw */
+        bool have_id;                        /* Identify Controller was read */
+        uint16_t wctemp, cctemp; /* warning/critical composite temperature, kelvin; 0 unknown */
+};
+
+/* Result of one successful read. Collectors fill what they can; has_* say what is valid. */
+struct sm_health {
+        struct sm_identity ident; /* from the drive itself (IDENTIFY); may be empty */
+        int healthy;              /* 1 healthy, 0 failing, -1 unknown */
+        int rotation_rate;        /* -1 unknown, 0 non-rotating, else rpm */
+        bool has_temperature, has_power_on, has_power_cycles, has_bad_sectors;
+        double temperature_c;
+        uint64_t power_on_seconds;
+        uint64_t power_cycles;
+        uint64_t bad_sectors;
+        uint64_t capacity_bytes;  /* 0 when unknown */
+        double sensor_temps_c[8]; /* extra sensors (NVMe); NaN when absent */
+        struct sm_ata_health ata;
+        struct sm_nvme_health nvme;
+};
+
+/* Zero a health record: every optional value unknown. */
+void sm_health_init(struct sm_health *h);
+
+/*
+ * The families every protocol may fill (declared once, here), in exposition
+ * order: smart_healthy, temperature, power-on, power cycles, bad sectors; then
+ * endurance used and host bytes read/written, which each protocol's table uses.
+ */
+extern const struct sm_family sm_family_smart_healthy;
+extern const struct sm_family sm_family_temperature;
+extern const struct sm_family sm_family_power_on;
+extern const struct sm_family sm_family_power_cycles;
+extern const struct sm_family sm_family_bad_sectors;
+extern const struct sm_family sm_family_endurance_used;
+extern const struct sm_family sm_family_host_read_bytes;
+extern const struct sm_family sm_family_host_written_bytes;
+
+/* NULL-terminated: the families sm_health_readings() emits. */
+extern const struct sm_family *const sm_health_families[];
+
+/* The protocol-independent readings of h (the JSON "health" object), in JSON order. */
+void sm_health_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx);
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metric.h - what a reading means, declared once, as data, next to the code
+ * that produces it (the node_exporter Desc pattern).
+ *
+ *   struct sm_family  one Prometheus family: name, type, unit, HELP, label names.
+ *   struct sm_desc    one kind of reading: its family (or none: JSON only) and
+ *                     where and how it appears in a device's JSON.
+ *   struct sm_reading one value of a device: desc, label values, the number,
+ *                     its exact decimal, present or not.
+ *
+ * A decoder fills plain data (struct sm_health); its readings() function walks
+ * that data and hands each reading to an emit callback, in JSON order. The
+ * renderers in agent/ (Prometheus text, JSON, HTML) turn any reading into output
+ * from these declarations alone; they know nothing about protocols. The
+ * "(cached from the last collection)" HELP suffix is added by the Prometheus
+ * renderer to every per-device family. See docs/architecture.md, "How to add a
+ * reading".
+ */
+#ifndef SM_METRIC_H
+#define SM_METRIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Labels of a family beyond `device` (which every per-device family has, first). */
+#define SM_LABELS_MAX 8
+
+enum sm_metric_type {
+        SM_GAUGE = 0,
+        SM_COUNTER,
+};
+
+/* sm_family.flags */
+#define SM_FAMILY_AGENT  (1u << 0) /* about the agent: no device label, no "cached" note */
+#define SM_FAMILY_ALWAYS (1u << 1) /* HELP/TYPE even when no device has a sample */
+
+struct sm_family {
+        const char *name; /* ssdmon_..., with the unit suffix (_celsius, _bytes, _total, ...) */
+        enum sm_metric_type type;
+        const char *unit; /* base unit: "celsius", "bytes", "seconds", "ratio", "" */
+        const char *help; /* one sentence, no final period */
+        const char *labels[SM_LABELS_MAX]; /* label names beyond device, NULL-terminated */
+        unsigned flags;
+};
+
+enum sm_json_kind {
+        SM_JSON_NONE = 0, /* not in the JSON */
+        SM_JSON_NUMBER,
+        SM_JSON_BOOL,   /* value != 0 */
+        SM_JSON_STRING, /* reading.str */
+};
+
+/* sm_json.flags */
+#define SM_JSON_EXACT (1u << 0) /* also "<key>_string": the exact decimal (64/128-bit counters) */
+#define SM_JSON_NULL  (1u << 1) /* null when absent (without it an absent value is left out) */
+
+/* Where a reading goes in the device's JSON object. */
+struct sm_json {
+        enum sm_json_kind kind;
+        const char *section; /* NULL: the device object itself; else a sub-object ("nvme") */
+        const char *array;   /* NULL, or an array in the section: of objects, one per
+                                reading.row (key set), or of plain values (key NULL) */
+        const char *key;
+        unsigned flags;
+};
+
+/* One kind of reading: declared once, statically, next to its decoder. */
+struct sm_desc {
+        const struct sm_family *family; /* NULL: JSON only */
+        struct sm_json json;            /* kind SM_JSON_NONE: Prometheus only */
+};
+
+/* One value. Everything it points to needs to live only while emit() runs. */
+struct sm_reading {
+        const struct sm_desc *desc;
+        const char
+                *labels[SM_LABELS_MAX]; /* values of desc->family->labels; NULL: label left out */
+        double value;                   /* in the family's base unit */
+        const char *exact;              /* value as an exact decimal, or NULL */
+        const char *str;                /* SM_JSON_STRING; NULL or "" is absent */
+        unsigned row;                   /* the object in desc->json.array (arrays of objects) */
+        bool present;                   /* false: not reported (Prometheus: no sample) */
+        bool json_only;                 /* this one is not exported to Prometheus */
+};
+
+typedef void (*sm_emit_fn)(void *ctx, const struct sm_reading *r);
+
+/* A present numeric reading; exact may be NULL. */
+static inline struct sm_reading sm_reading_num(const struct sm_desc *desc, double value,
+                                               const char *exact)
+{
+        return (struct sm_reading){.desc = desc, .value = value, .exact = exact, .present = true};
+}
+
+#endif
