@@ -360,29 +360,28 @@ static int set_uint(struct sm_config *c, int id, const char *v, const struct opt
 
 static int set_flag(struct sm_config *c, int id)
 {
-        switch (id) {
-        case O_INCLUDE_HDD:
-                c->include_hdd = true;
-                break;
-        case O_UDEV_MONITOR:
-                c->udev_monitor = true;
-                break;
-        case O_NO_UDEV_MONITOR:
-                c->udev_monitor = false;
-                break;
-        case O_NO_DROP:
-                c->keep_privileges = true;
-                break;
-        case O_HELP:
-                c->mode = SM_MODE_HELP;
-                break;
-        case O_VERSION:
-                c->mode = SM_MODE_VERSION;
-                break;
-        default:
-                return -EINVAL;
+        const struct {
+                int id;
+                bool *field;
+                bool value;
+        } flags[] = {
+                {O_INCLUDE_HDD, &c->include_hdd, true},
+                {O_UDEV_MONITOR, &c->udev_monitor, true},
+                {O_NO_UDEV_MONITOR, &c->udev_monitor, false},
+                {O_NO_DROP, &c->keep_privileges, true},
+        };
+
+        if (id == O_HELP || id == O_VERSION) {
+                c->mode = id == O_HELP ? SM_MODE_HELP : SM_MODE_VERSION;
+                return 0;
         }
-        return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+                if (flags[i].id == id) {
+                        *flags[i].field = flags[i].value;
+                        return 0;
+                }
+        }
+        return -EINVAL;
 }
 
 static int parse_mode(const char *word, struct sm_config *c)

@@ -675,7 +675,7 @@ int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm
         sm_strlcpy(p->stats.telemetry_path, cfg->telemetry_path, sizeof(p->stats.telemetry_path));
         r = setup_fds(p);
         if (r < 0) {
-                snprintf(err, errlen, "cannot set up the collector loop: %s", strerror(-r));
+                r = sm_errf(err, errlen, r, "cannot set up the collector loop: %s", strerror(-r));
                 goto fail;
         }
         if (!cfg->replay_dir) {

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "prom.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/fmt.h"
 
 void sm_prom_family(struct sm_buf *b, const char *name, const char *type, const char *help)
 {
@@ -57,47 +58,31 @@ static void labels(struct sm_buf *b, const char *name, va_list ap)
                 sm_buf_puts(b, "}");
 }
 
-/* The shortest of %.15g..%.17g that reads back as the same double (0.059023, not 0.0590229...). */
-static void shortest(struct sm_buf *b, double v)
+/* name{labels} value: the value already formatted. */
+static void sample(struct sm_buf *b, const char *name, const char *value, va_list ap)
 {
-        char tmp[40];
-
-        for (int prec = 15; prec <= 17; prec++) {
-                snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-                if (prec == 17 || strtod(tmp, NULL) == v)
-                        break;
-        }
-        sm_buf_printf(b, " %s\n", tmp);
-}
-
-static void value(struct sm_buf *b, double v)
-{
-        if (isnan(v))
-                sm_buf_puts(b, " NaN\n");
-        else if (isinf(v))
-                sm_buf_puts(b, v > 0 ? " +Inf\n" : " -Inf\n");
-        else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-                sm_buf_printf(b, " %.0f\n", v);
-        else
-                shortest(b, v);
+        labels(b, name, ap);
+        sm_buf_printf(b, " %s\n", value);
 }
 
 void sm_prom_sample(struct sm_buf *b, const char *name, double v, ...)
 {
+        char num[SM_FMT_MAX];
         va_list ap;
 
+        sm_fmt_double(v, num, sizeof(num));
         va_start(ap, v);
-        labels(b, name, ap);
+        sample(b, name, num, ap);
         va_end(ap);
-        value(b, v);
 }
 
 void sm_prom_sample_u64(struct sm_buf *b, const char *name, uint64_t v, ...)
 {
+        char num[SM_FMT_MAX];
         va_list ap;
 
         va_start(ap, v);
-        labels(b, name, ap);
+        sm_fmt_u64(v, num, sizeof(num));
+        sample(b, name, num, ap);
         va_end(ap);
-        sm_buf_printf(b, " %llu\n", (unsigned long long)v);
 }

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * render.c - the landing page (HTML) and gzip of the bodies. The Prometheus
+ * text is rendered in render_prom.c, the JSON in render_json.c.
+ */
 #include "render.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "collectors/collector.h"
-#include "lib/util.h"
-#include "prom.h"
 #include "sm-config.h"
 
 #define GZIP_MIN_BYTES 1024
@@ -19,23 +19,16 @@
 
 static void html_escape(struct sm_buf *b, const char *s)
 {
-        for (; *s; s++) {
-                switch (*s) {
-                case '<':
-                        sm_buf_puts(b, "&lt;");
-                        break;
-                case '>':
-                        sm_buf_puts(b, "&gt;");
-                        break;
-                case '&':
-                        sm_buf_puts(b, "&amp;");
-                        break;
-                case '"':
-                        sm_buf_puts(b, "&quot;");
-                        break;
-                default:
-                        sm_buf_append(b, s, 1);
-                }
+        static const char *const entity[256] = {
+                ['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['"'] = "&quot;"};
+
+        while (*s) {
+                size_t run = strcspn(s, "<>&\"");
+
+                sm_buf_append(b, s, run);
+                s += run;
+                if (*s)
+                        sm_buf_puts(b, entity[(unsigned char)*s++]);
         }
 }
 

@@ -27,46 +27,24 @@
 
 /* ===== the agent's own families ===== */
 
-static const struct sm_family f_build_info = {
-        .name = "ssdmon_build_info",
-        .help = "Version of the ssd-monitor agent (always 1)",
-        .labels = {"version"},
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_devices = {
-        .name = "ssdmon_devices",
-        .help = "Monitored devices by class",
-        .labels = {"class"},
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_ready = {
-        .name = "ssdmon_ready",
-        .help = "1 once the first collection of every device has finished",
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_collections = {
-        .name = "ssdmon_collections_total",
-        .type = SM_COUNTER,
-        .help = "Collections run since the agent started",
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_collection_duration = {
-        .name = "ssdmon_collection_duration_seconds",
-        .unit = "seconds",
-        .help = "Wall time of the last full collection of all devices",
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_last_collection = {
-        .name = "ssdmon_last_collection_timestamp_seconds",
-        .unit = "seconds",
-        .help = "Unix time when the last full collection finished",
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_udev_monitor = {
-        .name = "ssdmon_udev_monitor",
-        .help = "1 when udev hotplug events are followed, 0 when the agent only rescans",
-        .flags = SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(static, f_build_info, "ssdmon_build_info", SM_GAUGE, "",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS, "Version of the ssd-monitor agent (always 1)",
+          "version");
+SM_FAMILY(static, f_devices, "ssdmon_devices", SM_GAUGE, "", SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "Monitored devices by class", "class");
+SM_FAMILY(static, f_ready, "ssdmon_ready", SM_GAUGE, "", SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "1 once the first collection of every device has finished", NULL);
+SM_FAMILY(static, f_collections, "ssdmon_collections_total", SM_COUNTER, "",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS, "Collections run since the agent started", NULL);
+SM_FAMILY(static, f_collection_duration, "ssdmon_collection_duration_seconds", SM_GAUGE, "seconds",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "Wall time of the last full collection of all devices", NULL);
+SM_FAMILY(static, f_last_collection, "ssdmon_last_collection_timestamp_seconds", SM_GAUGE,
+          "seconds", SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "Unix time when the last full collection finished", NULL);
+SM_FAMILY(static, f_udev_monitor, "ssdmon_udev_monitor", SM_GAUGE, "",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "1 when udev hotplug events are followed, 0 when the agent only rescans", NULL);
 
 static const struct sm_family *const agent_families[] = {
         &f_build_info,          &f_devices,         &f_ready,        &f_collections,

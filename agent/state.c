@@ -59,53 +59,25 @@ bool sm_device_values_current(const struct sm_device_state *d)
 
 /* ===== the agent's per-device families ===== */
 
-static const struct sm_family f_info = {
-        .name = "ssdmon_device_info",
-        .help = "Identity of a monitored device (always 1)",
-        .labels = {"class", "protocol", "bus", "model", "serial", "firmware", "wwn"},
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_up = {
-        .name = "ssdmon_device_up",
-        .help = "1 if the last read of the device succeeded (or found it asleep)",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_asleep = {
-        .name = "ssdmon_device_asleep",
-        .help = "1 if the drive was in standby and was left alone (values are from the last "
-                "read while awake)",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_read_duration = {
-        .name = "ssdmon_read_duration_seconds",
-        .unit = "seconds",
-        .help = "Time the last read of the device took",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_last_success = {
-        .name = "ssdmon_last_success_timestamp_seconds",
-        .unit = "seconds",
-        .help = "Unix time of the last successful read of the device (0: never)",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_reads = {
-        .name = "ssdmon_reads_total",
-        .type = SM_COUNTER,
-        .help = "Read attempts of the device since the agent started",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_read_errors = {
-        .name = "ssdmon_read_errors_total",
-        .type = SM_COUNTER,
-        .help = "Failed or timed-out reads of the device since the agent started",
-        .flags = SM_FAMILY_ALWAYS,
-};
-static const struct sm_family f_capacity = {
-        .name = "ssdmon_device_capacity_bytes",
-        .unit = "bytes",
-        .help = "Capacity of the device",
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(static, f_info, "ssdmon_device_info", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "Identity of a monitored device (always 1)", "class", "protocol", "bus", "model",
+          "serial", "firmware", "wwn");
+SM_FAMILY(static, f_up, "ssdmon_device_up", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "1 if the last read of the device succeeded (or found it asleep)", NULL);
+SM_FAMILY(static, f_asleep, "ssdmon_device_asleep", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "1 if the drive was in standby and was left alone (values are from the last "
+          "read while awake)",
+          NULL);
+SM_FAMILY(static, f_read_duration, "ssdmon_read_duration_seconds", SM_GAUGE, "seconds",
+          SM_FAMILY_ALWAYS, "Time the last read of the device took", NULL);
+SM_FAMILY(static, f_last_success, "ssdmon_last_success_timestamp_seconds", SM_GAUGE, "seconds",
+          SM_FAMILY_ALWAYS, "Unix time of the last successful read of the device (0: never)", NULL);
+SM_FAMILY(static, f_reads, "ssdmon_reads_total", SM_COUNTER, "", SM_FAMILY_ALWAYS,
+          "Read attempts of the device since the agent started", NULL);
+SM_FAMILY(static, f_read_errors, "ssdmon_read_errors_total", SM_COUNTER, "", SM_FAMILY_ALWAYS,
+          "Failed or timed-out reads of the device since the agent started", NULL);
+SM_FAMILY(static, f_capacity, "ssdmon_device_capacity_bytes", SM_GAUGE, "bytes", SM_FAMILY_ALWAYS,
+          "Capacity of the device", NULL);
 
 const struct sm_family *const sm_state_families[] = {
         &f_info,        &f_up,       &f_asleep, &f_read_duration, &f_last_success, &f_reads,

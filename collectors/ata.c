@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "lib/err.h"
+#include "lib/file.h"
 #include "lib/fmt.h"
 #include "lib/util.h"
 
@@ -235,39 +236,19 @@ static const uint8_t *identify_of(SkDisk *d, const SkIdentifyParsedData *ipd)
 
 static int read_blob(const char *path, uint8_t **ret, size_t *ret_len, char *err, size_t errlen)
 {
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ uint8_t *buf = NULL;
-        struct stat st;
+        _cleanup_free_ uint8_t *buf = malloc(ATA_BLOB_MAX);
         size_t len = 0;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                int r = -errno;
-
-                return sm_errf(err, errlen, r, "cannot open ATA capture: %s", strerror(-r));
-        }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return sm_errf(err, errlen, -EINVAL, "ATA capture is not a regular file");
-        buf = malloc(ATA_BLOB_MAX + 1);
         if (!buf)
                 return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, ATA_BLOB_MAX + 1 - len);
-
-                if (k < 0) {
-                        int r = -errno;
-
-                        if (r == -EINTR)
-                                continue;
-                        return sm_errf(err, errlen, r, "cannot read ATA capture: %s", strerror(-r));
-                }
-                if (k == 0)
-                        break;
-                len += (size_t)k;
-                if (len > ATA_BLOB_MAX)
-                        return sm_errf(err, errlen, -EFBIG, "ATA capture larger than %d bytes",
-                                       ATA_BLOB_MAX);
-        }
+        r = sm_read_file(path, buf, ATA_BLOB_MAX, &len, SM_FILE_NONBLOCK);
+        if (r == -EINVAL)
+                return sm_errf(err, errlen, r, "ATA capture is not a regular file");
+        if (r == -EFBIG)
+                return sm_errf(err, errlen, r, "ATA capture larger than %d bytes", ATA_BLOB_MAX);
+        if (r < 0)
+                return sm_errf(err, errlen, r, "cannot open ATA capture: %s", strerror(-r));
         if (len == 0)
                 return sm_errf(err, errlen, -ENODATA, "ATA capture is empty");
         *ret = TAKE_PTR(buf);
@@ -298,18 +279,12 @@ static const uint8_t *blob_identify(const uint8_t *blob, size_t len)
 static bool sysfs_equals(const char *dir, const char *file, const char *want)
 {
         char path[512], buf[32];
-        _cleanup_close_ int fd = -1;
-        ssize_t k;
+        size_t len = 0;
 
-        if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+        if (sm_path_join(path, sizeof(path), dir, file, NULL) < 0 ||
+            sm_read_file(path, buf, sizeof(buf) - 1, &len, 0) < 0 || len == 0)
                 return false;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return false;
-        k = read(fd, buf, sizeof(buf) - 1);
-        if (k <= 0)
-                return false;
-        buf[k] = '\0';
+        buf[len] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
         return strcmp(buf, want) == 0;
 }
@@ -694,31 +669,17 @@ static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *op
 
 /* ---- what the values mean: families and readings ---- */
 
-static const struct sm_family f_smart_status = {
-        .name = "ssdmon_smart_status",
-        .help = "libatasmart overall SMART verdict: 1 for the current state, 0 for the others",
-        .labels = {"status"},
-};
-static const struct sm_family f_normalized = {
-        .name = "ssdmon_ata_attribute_normalized",
-        .help = "ATA SMART attribute normalized current value",
-        .labels = {"id", "name"},
-};
-static const struct sm_family f_worst = {
-        .name = "ssdmon_ata_attribute_worst",
-        .help = "ATA SMART attribute worst normalized value",
-        .labels = {"id", "name"},
-};
-static const struct sm_family f_threshold = {
-        .name = "ssdmon_ata_attribute_threshold",
-        .help = "ATA SMART attribute failure threshold; absent when the drive reports none",
-        .labels = {"id", "name"},
-};
-static const struct sm_family f_raw = {
-        .name = "ssdmon_ata_attribute_raw",
-        .help = "ATA SMART attribute raw value, 48 bits little-endian, vendor specific",
-        .labels = {"id", "name"},
-};
+SM_FAMILY(static, f_smart_status, "ssdmon_smart_status", SM_GAUGE, "", 0,
+          "libatasmart overall SMART verdict: 1 for the current state, 0 for the others", "status");
+SM_FAMILY(static, f_normalized, "ssdmon_ata_attribute_normalized", SM_GAUGE, "", 0,
+          "ATA SMART attribute normalized current value", "id", "name");
+SM_FAMILY(static, f_worst, "ssdmon_ata_attribute_worst", SM_GAUGE, "", 0,
+          "ATA SMART attribute worst normalized value", "id", "name");
+SM_FAMILY(static, f_threshold, "ssdmon_ata_attribute_threshold", SM_GAUGE, "", 0,
+          "ATA SMART attribute failure threshold; absent when the drive reports none", "id",
+          "name");
+SM_FAMILY(static, f_raw, "ssdmon_ata_attribute_raw", SM_GAUGE, "", 0,
+          "ATA SMART attribute raw value, 48 bits little-endian, vendor specific", "id", "name");
 
 static const struct sm_family *const ata_families[] = {
         &f_smart_status, &f_normalized, &f_worst, &f_threshold, &f_raw, NULL,
@@ -815,10 +776,4 @@ static void ata_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
                 emit_attr(a, k, emit, ctx);
 }
 
-const struct sm_collector sm_ata_collector = {
-        .name = "ata",
-        .proto = SM_PROTO_ATA,
-        .read = ata_read,
-        .readings = ata_readings,
-        .families = ata_families,
-};
+SM_COLLECTOR(sm_ata_collector, "ata", SM_PROTO_ATA, ata_read, ata_readings, ata_families);

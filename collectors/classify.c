@@ -12,17 +12,23 @@ static bool has_prefix(const char *s, const char *prefix)
         return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* "prefix" followed by at least one digit (and only digits), e.g. loop0, md127. */
-static bool prefix_num(const char *s, const char *prefix)
+/* s is prefix, then at least one character, all of them of one kind (is_kind). */
+static bool prefix_then_all(const char *s, const char *prefix, int (*is_kind)(int))
 {
         size_t n = strlen(prefix);
 
-        if (!has_prefix(s, prefix) || !isdigit((unsigned char)s[n]))
+        if (!has_prefix(s, prefix) || !s[n])
                 return false;
         for (s += n; *s; s++)
-                if (!isdigit((unsigned char)*s))
+                if (!is_kind((unsigned char)*s))
                         return false;
         return true;
+}
+
+/* "prefix" followed by at least one digit (and only digits), e.g. loop0, md127. */
+static bool prefix_num(const char *s, const char *prefix)
+{
+        return prefix_then_all(s, prefix, isdigit);
 }
 
 /* nvme<digits>n<digits>; with_path: nvme<digits>c<digits>n<digits> (a hidden multipath path). */
@@ -64,14 +70,7 @@ static bool software_name(const char *s)
 /* vda..vdzz, xvda..: letters only after the prefix. */
 static bool lettered_name(const char *s, const char *prefix)
 {
-        size_t n = strlen(prefix);
-
-        if (!has_prefix(s, prefix) || !islower((unsigned char)s[n]))
-                return false;
-        for (s += n; *s; s++)
-                if (!islower((unsigned char)*s))
-                        return false;
-        return true;
+        return prefix_then_all(s, prefix, islower);
 }
 
 /*
@@ -107,6 +106,7 @@ static void set(struct sm_classification *r, enum sm_class cls, bool monitorable
 {
         r->cls = cls;
         r->monitorable = monitorable;
+        r->proto = SM_PROTO_NONE;
         r->reason = reason;
 }
 
@@ -122,8 +122,11 @@ void sm_classify(const struct sm_classify_facts *f, struct sm_classification *re
                 return set(ret, SM_CLASS_VIRTUAL, false, "hypervisor or cloud volume");
         /* Before the /devices/virtual rule: native NVMe multipath heads live there. */
         if (nvme_name(name, false) || sm_streq(f->parent_subsystem, "nvme") ||
-            sm_streq(f->bus, "nvme"))
-                return set(ret, SM_CLASS_SSD, true, "NVMe namespace");
+            sm_streq(f->bus, "nvme")) {
+                set(ret, SM_CLASS_SSD, true, "NVMe namespace");
+                ret->proto = SM_PROTO_NVME;
+                return;
+        }
         if (software_name(name))
                 return set(ret, SM_CLASS_VIRTUAL, false, "software block device");
         if (f->syspath && strstr(f->syspath, "/devices/virtual/"))

@@ -4,20 +4,21 @@
  * (issue #4). Discovery reads the facts from udev/sysfs; this function only
  * decides, so a table test covers every rule without a device.
  *
- * Rules, first match wins:
+ * Rules, first match wins (in the order sm_classify() tests them):
  *   1. partitions, hidden NVMe multipath paths (nvmeXcYnZ)  -> not monitored
- *   2. NVMe namespaces (nvmeXnY, or a parent in subsystem nvme) -> ssd,
- *      unless rule 5 names the controller a cloud volume
- *   3. software devices: loop, ram, zram, dm-*, md*, nbd, drbd, bcache, ...,
- *      or anything under /devices/virtual/            -> virtual, not monitored
- *   4. optical drives (sr*, ID_CDROM, SCSI type 5/7)  -> virtual, not monitored
- *   5. disks without a SMART interface (virtio vd*, xen xvd*, mmcblk*, mtdblock*) and
- *      hypervisor/cloud volumes that present as SCSI or NVMe (EBS, GCE PD,
+ *   2. hypervisor/cloud volumes that present as SCSI or NVMe (EBS, GCE PD,
  *      Hyper-V, VMware)                                -> virtual
- *   6. no medium (size 0)                              -> not monitored
- *   7. ID_ATA_ROTATION_RATE_RPM: 0 -> ssd, >0 -> hdd (beats queue/rotational,
+ *   3. NVMe namespaces (nvmeXnY, or a parent or bus nvme) -> ssd, protocol NVMe
+ *      (before rule 4: native NVMe multipath heads live under /devices/virtual/)
+ *   4. software devices: loop, ram, zram, dm-*, md*, nbd, drbd, bcache, ...,
+ *      or anything under /devices/virtual/            -> virtual, not monitored
+ *   5. optical drives (sr*, ID_CDROM, SCSI type 5/7)  -> virtual, not monitored
+ *   6. disks without a SMART interface (mmcblk*, mtdblock*, virtio vd*, xen xvd*)
+ *                                                      -> virtual
+ *   7. no medium (size 0)                              -> not monitored
+ *   8. ID_ATA_ROTATION_RATE_RPM: 0 -> ssd, >0 -> hdd (beats queue/rotational,
  *      which the kernel sets to 1 for SSDs that leave IDENTIFY word 217 at 0)
- *   8. queue/rotational: 0 -> ssd, 1 -> hdd; unknown -> hdd
+ *   9. queue/rotational: 0 -> ssd, 1 -> hdd; unknown -> hdd
  * "monitored" here means "a physical drive with SMART to read"; whether HDDs
  * are wanted is discovery's policy (--collector.include-hdd).
  */
@@ -49,8 +50,9 @@ struct sm_classify_facts {
 
 struct sm_classification {
         enum sm_class cls;
-        bool monitorable;   /* a physical drive that may have SMART (class ssd or hdd) */
-        const char *reason; /* static string, for logs and tests */
+        bool monitorable;    /* a physical drive that may have SMART (class ssd or hdd) */
+        enum sm_proto proto; /* SM_PROTO_NVME for NVMe namespaces; NONE: decided by the bus */
+        const char *reason;  /* static string, for logs and tests */
 };
 
 /* Decide; never fails, never touches the system. */

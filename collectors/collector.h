@@ -44,6 +44,14 @@ struct sm_collector {
         const struct sm_family *const *families;
 };
 
+/* Define a collector (then list it in collector.c's registry). */
+#define SM_COLLECTOR(var, name_, proto_, read_, readings_, families_) \
+        const struct sm_collector var = {.name = name_,               \
+                                         .proto = proto_,             \
+                                         .read = read_,               \
+                                         .readings = readings_,       \
+                                         .families = families_}
+
 /* The collector for a protocol, or NULL. */
 const struct sm_collector *sm_collector_for(enum sm_proto proto);
 

@@ -37,6 +37,8 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "lib/err.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -192,25 +194,16 @@ static bool has_ancestor_subsystem(struct udev_device *dev, const char *subsyste
         return udev_device_get_parent_with_subsystem_devtype(dev, subsystem, NULL) != NULL;
 }
 
-static bool is_nvme(const struct sm_classification *c)
-{
-        return c->cls == SM_CLASS_SSD && sm_streq(c->reason, "NVMe namespace");
-}
-
 /* Read a small binary sysfs file (relative to a syspath); returns bytes read or -errno. */
 static ssize_t read_sysfs_bin(const char *syspath, const char *rel, unsigned char *buf, size_t len)
 {
         char path[PATH_MAX];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
+        size_t n = 0;
+        int r = sm_path_join(path, sizeof(path), syspath, rel, NULL);
 
-        if (snprintf(path, sizeof(path), "%s/%s", syspath, rel) >= (int)sizeof(path))
-                return -ENAMETOOLONG;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, len);
-        return n < 0 ? -errno : n;
+        if (r == 0)
+                r = sm_read_file(path, buf, len, &n, 0);
+        return r < 0 ? r : (ssize_t)n;
 }
 
 /* SCSI unit serial number from the kernel's cached VPD page 80h (no I/O to the device). */
@@ -311,6 +304,104 @@ static void nvme_controller_node(struct udev_device *dev, struct udev_device *pa
         snprintf(dst, n, "/dev/%s", udev_device_get_sysname(dev));
 }
 
+/* Identity from udev properties (the first source; sysfs fills the gaps later). */
+static void identity_from_udev(struct udev_device *dev, struct sm_identity *ident)
+{
+        const char *v;
+
+        if ((v = prop(dev, "ID_MODEL_ENC")))
+                copy_decoded(ident->model, sizeof(ident->model), v);
+        else if ((v = prop(dev, "ID_MODEL")))
+                sm_copy_trimmed(ident->model, sizeof(ident->model), v);
+        if ((v = prop(dev, "ID_SERIAL_SHORT")))
+                sm_copy_trimmed(ident->serial, sizeof(ident->serial), v);
+        if ((v = prop(dev, "ID_REVISION")))
+                sm_copy_trimmed(ident->firmware, sizeof(ident->firmware), v);
+        /* With the extension: the full NAA-6 name, as the kernel's wwid has it. */
+        if ((v = prop(dev, "ID_WWN_WITH_EXTENSION")) || (v = prop(dev, "ID_WWN")))
+                sm_copy_trimmed(ident->wwn, sizeof(ident->wwn), v);
+}
+
+/* Copy a trimmed sysfs attribute into an identity string that udev left empty. */
+static void fill_gap(char *dst, size_t n, const char *attr_value)
+{
+        if (!dst[0])
+                sm_copy_trimmed(dst, n, attr_value);
+}
+
+/* An NVMe namespace: the controller node is what we open; it (or the subsystem) has the identity.
+ */
+static void describe_nvme(struct udev_device *dev, struct udev_device *parent,
+                          struct sm_device_id *id)
+{
+        sm_strlcpy(id->bus, "nvme", sizeof(id->bus));
+        nvme_controller_node(dev, parent, id->devnode, sizeof(id->devnode));
+        fill_gap(id->ident.model, sizeof(id->ident.model), attr(parent, "model"));
+        fill_gap(id->ident.serial, sizeof(id->ident.serial), attr(parent, "serial"));
+        fill_gap(id->ident.firmware, sizeof(id->ident.firmware), attr(parent, "firmware_rev"));
+        fill_gap(id->ident.wwn, sizeof(id->ident.wwn), attr(dev, "wwid"));
+}
+
+/* The bus label: udev's ID_BUS, else what the sysfs ancestry says. */
+static void bus_of(struct udev_device *dev, const struct sm_classify_facts *f,
+                   struct udev_device *scsi, char *dst, size_t n)
+{
+        if (f->bus)
+                sm_strlcpy(dst, f->bus, n);
+        else if (has_ancestor_subsystem(dev, "usb"))
+                sm_strlcpy(dst, "usb", n);
+        else if (sm_streq(f->vendor, "ATA"))
+                sm_strlcpy(dst, "ata", n);
+        else if (scsi)
+                sm_strlcpy(dst, "scsi", n);
+        else if (sm_streq(f->parent_subsystem, "virtio") || sm_streq(f->driver, "virtio_blk"))
+                sm_strlcpy(dst, "virtio", n);
+        else if (has_ancestor_subsystem(dev, "mmc"))
+                sm_strlcpy(dst, "mmc", n);
+}
+
+/* Model, serial, firmware and WWN of a SCSI-attached disk from sysfs (no I/O to the device). */
+static void identity_from_scsi(struct udev_device *scsi, const char *vendor,
+                               struct sm_identity *ident)
+{
+        if (!ident->model[0]) {
+                char model[32];
+
+                sm_copy_trimmed(model, sizeof(model), attr(scsi, "model"));
+                if (vendor[0] && !sm_streq(vendor, "ATA") && model[0])
+                        snprintf(ident->model, sizeof(ident->model), "%s %s", vendor, model);
+                else
+                        sm_strlcpy(ident->model, model, sizeof(ident->model));
+        }
+        if (!ident->serial[0])
+                serial_from_vpd80(scsi, ident->serial, sizeof(ident->serial));
+        fill_gap(ident->firmware, sizeof(ident->firmware), attr(scsi, "rev"));
+        if (!ident->wwn[0])
+                wwn_from_scsi_wwid(attr(scsi, "wwid"), ident->wwn, sizeof(ident->wwn));
+}
+
+/* A disk that is not NVMe: its node, bus, protocol and the rest of its identity. */
+static void describe_disk(struct udev_device *dev, const struct sm_classify_facts *f,
+                          struct udev_device *scsi, struct sm_device_id *id)
+{
+        const char *v = udev_device_get_devnode(dev);
+
+        if (v)
+                sm_strlcpy(id->devnode, v, sizeof(id->devnode));
+        else
+                snprintf(id->devnode, sizeof(id->devnode), "/dev/%s", f->sysname);
+        bus_of(dev, f, scsi, id->bus, sizeof(id->bus));
+        /* libata disks (vendor "ATA"), SAT behind HBAs and bridges udev's ata_id answered. */
+        if (sm_streq(f->bus, "ata") || sm_streq(prop(dev, "ID_ATA"), "1") ||
+            sm_streq(f->vendor, "ATA"))
+                id->proto = SM_PROTO_ATA;
+        if (scsi)
+                identity_from_scsi(scsi, f->vendor, &id->ident);
+        else
+                /* virtio-blk exposes the serial it was given (may be empty). */
+                fill_gap(id->ident.serial, sizeof(id->ident.serial), attr(dev, "serial"));
+}
+
 /*
  * Describe one block device: classification facts, then (when wanted) the
  * struct sm_device_id. Returns the classification in *cls.
@@ -321,18 +412,14 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
         struct udev_device *parent = udev_device_get_parent(dev);
         struct udev_device *scsi =
                 udev_device_get_parent_with_subsystem_devtype(dev, "scsi", "scsi_device");
-        const char *name = udev_device_get_sysname(dev);
-        const char *psub = parent ? udev_device_get_subsystem(parent) : NULL;
-        const char *scsi_vendor = attr(scsi, "vendor");
         char vendor[16], model_fact[64];
-        const char *v, *bus = prop(dev, "ID_BUS");
         struct sm_classify_facts f = {
-                .sysname = name,
+                .sysname = udev_device_get_sysname(dev),
                 .devtype = udev_device_get_devtype(dev),
                 .syspath = udev_device_get_syspath(dev),
-                .bus = bus,
+                .bus = prop(dev, "ID_BUS"),
                 .driver = nearest_driver(dev),
-                .parent_subsystem = psub,
+                .parent_subsystem = parent ? udev_device_get_subsystem(parent) : NULL,
                 .rotational = parse_int(attr(dev, "queue/rotational"), -1),
                 .rotation_rate_rpm = parse_int(prop(dev, "ID_ATA_ROTATION_RATE_RPM"), -1),
                 .scsi_type = parse_int(attr(scsi, "type"), -1),
@@ -344,98 +431,23 @@ static void describe(struct udev_device *dev, struct sm_classification *cls,
         };
 
         /* Vendor and model as sysfs has them (SCSI device, or NVMe controller/subsystem). */
-        sm_copy_trimmed(vendor, sizeof(vendor), scsi_vendor);
+        sm_copy_trimmed(vendor, sizeof(vendor), attr(scsi, "vendor"));
         sm_copy_trimmed(model_fact, sizeof(model_fact),
                         scsi ? attr(scsi, "model") : attr(parent, "model"));
         sm_classify(&f, cls);
         if (!id)
                 return;
         memset(id, 0, sizeof(*id));
-        sm_strlcpy(id->name, name, sizeof(id->name));
+        sm_strlcpy(id->name, f.sysname, sizeof(id->name));
         sm_strlcpy(id->aux, f.syspath ? f.syspath : "", sizeof(id->aux));
         id->cls = cls->cls;
+        id->proto = cls->proto;
         id->capacity_bytes = f.size_sectors > 0 ? (uint64_t)f.size_sectors * 512u : 0;
-
-        /* Identity: udev properties first, then sysfs. */
-        if ((v = prop(dev, "ID_MODEL_ENC")))
-                copy_decoded(id->ident.model, sizeof(id->ident.model), v);
-        else if ((v = prop(dev, "ID_MODEL")))
-                sm_copy_trimmed(id->ident.model, sizeof(id->ident.model), v);
-        if ((v = prop(dev, "ID_SERIAL_SHORT")))
-                sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial), v);
-        if ((v = prop(dev, "ID_REVISION")))
-                sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware), v);
-        /* With the extension: the full NAA-6 name, as the kernel's wwid has it. */
-        if ((v = prop(dev, "ID_WWN_WITH_EXTENSION")) || (v = prop(dev, "ID_WWN")))
-                sm_copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), v);
-
-        if (is_nvme(cls)) {
-                /* The controller (or the subsystem of a multipath head) has the identity. */
-                sm_strlcpy(id->bus, "nvme", sizeof(id->bus));
-                id->proto = SM_PROTO_NVME;
-                nvme_controller_node(dev, parent, id->devnode, sizeof(id->devnode));
-                if (!id->ident.model[0])
-                        sm_copy_trimmed(id->ident.model, sizeof(id->ident.model),
-                                        attr(parent, "model"));
-                if (!id->ident.serial[0])
-                        sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial),
-                                        attr(parent, "serial"));
-                if (!id->ident.firmware[0])
-                        sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
-                                        attr(parent, "firmware_rev"));
-                if (!id->ident.wwn[0])
-                        sm_copy_trimmed(id->ident.wwn, sizeof(id->ident.wwn), attr(dev, "wwid"));
-                return;
-        }
-
-        v = udev_device_get_devnode(dev);
-        if (v)
-                sm_strlcpy(id->devnode, v, sizeof(id->devnode));
+        identity_from_udev(dev, &id->ident);
+        if (cls->proto == SM_PROTO_NVME)
+                describe_nvme(dev, parent, id);
         else
-                snprintf(id->devnode, sizeof(id->devnode), "/dev/%s", name);
-
-        if (bus)
-                sm_strlcpy(id->bus, bus, sizeof(id->bus));
-        else if (has_ancestor_subsystem(dev, "usb"))
-                sm_strlcpy(id->bus, "usb", sizeof(id->bus));
-        else if (sm_streq(vendor, "ATA"))
-                sm_strlcpy(id->bus, "ata", sizeof(id->bus));
-        else if (scsi)
-                sm_strlcpy(id->bus, "scsi", sizeof(id->bus));
-        else if (sm_streq(psub, "virtio") || sm_streq(f.driver, "virtio_blk"))
-                sm_strlcpy(id->bus, "virtio", sizeof(id->bus));
-        else if (has_ancestor_subsystem(dev, "mmc"))
-                sm_strlcpy(id->bus, "mmc", sizeof(id->bus));
-
-        /* libata disks (vendor "ATA"), SAT behind HBAs and bridges udev's ata_id answered. */
-        if (sm_streq(bus, "ata") || sm_streq(prop(dev, "ID_ATA"), "1") || sm_streq(vendor, "ATA"))
-                id->proto = SM_PROTO_ATA;
-        else
-                id->proto = SM_PROTO_NONE;
-
-        if (scsi) {
-                if (!id->ident.model[0]) {
-                        char model[32];
-
-                        sm_copy_trimmed(model, sizeof(model), attr(scsi, "model"));
-                        if (vendor[0] && !sm_streq(vendor, "ATA") && model[0])
-                                snprintf(id->ident.model, sizeof(id->ident.model), "%s %s", vendor,
-                                         model);
-                        else
-                                sm_strlcpy(id->ident.model, model, sizeof(id->ident.model));
-                }
-                if (!id->ident.serial[0])
-                        serial_from_vpd80(scsi, id->ident.serial, sizeof(id->ident.serial));
-                if (!id->ident.firmware[0])
-                        sm_copy_trimmed(id->ident.firmware, sizeof(id->ident.firmware),
-                                        attr(scsi, "rev"));
-                if (!id->ident.wwn[0])
-                        wwn_from_scsi_wwid(attr(scsi, "wwid"), id->ident.wwn,
-                                           sizeof(id->ident.wwn));
-        } else if (!id->ident.serial[0]) {
-                /* virtio-blk exposes the serial it was given (may be empty). */
-                sm_copy_trimmed(id->ident.serial, sizeof(id->ident.serial), attr(dev, "serial"));
-        }
+                describe_disk(dev, &f, scsi, id);
 }
 
 /* ===== scan ===== */
@@ -906,7 +918,7 @@ int sm_discovery_new(const struct sm_discovery_opts *opts, struct sm_discovery *
         d->udev = udev_new();
         if (!d->udev) {
                 r = errno ? -errno : -ENOMEM;
-                snprintf(err, errlen, "cannot create a udev context: %s", strerror(-r));
+                r = sm_errf(err, errlen, r, "cannot create a udev context: %s", strerror(-r));
                 goto fail;
         }
         /* Properties live in udevd's database; without it libudev sees only sysfs. */

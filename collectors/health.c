@@ -19,64 +19,38 @@ void sm_health_init(struct sm_health *h)
 
 /* ===== the shared families ===== */
 
-const struct sm_family sm_family_smart_healthy = {
-        .name = "ssdmon_smart_healthy",
-        .help = "1 if the drive's own verdict is healthy, 0 if it reports failing (ATA SMART "
-                "status or attribute at threshold; NVMe critical warning)",
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(, sm_family_smart_healthy, "ssdmon_smart_healthy", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "1 if the drive's own verdict is healthy, 0 if it reports failing (ATA SMART "
+          "status or attribute at threshold; NVMe critical warning)",
+          NULL);
 
-const struct sm_family sm_family_temperature = {
-        .name = "ssdmon_temperature_celsius",
-        .unit = "celsius",
-        .help = "Drive temperature; without a sensor label the drive's own (composite) "
-                "temperature",
-        .labels = {"sensor"},
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(, sm_family_temperature, "ssdmon_temperature_celsius", SM_GAUGE, "celsius",
+          SM_FAMILY_ALWAYS,
+          "Drive temperature; without a sensor label the drive's own (composite) "
+          "temperature",
+          "sensor");
 
-const struct sm_family sm_family_power_on = {
-        .name = "ssdmon_power_on_seconds_total",
-        .type = SM_COUNTER,
-        .unit = "seconds",
-        .help = "Time the drive has been powered on, as it reports it",
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(, sm_family_power_on, "ssdmon_power_on_seconds_total", SM_COUNTER, "seconds",
+          SM_FAMILY_ALWAYS, "Time the drive has been powered on, as it reports it", NULL);
 
-const struct sm_family sm_family_power_cycles = {
-        .name = "ssdmon_power_cycles_total",
-        .type = SM_COUNTER,
-        .help = "Power cycles the drive reports",
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(, sm_family_power_cycles, "ssdmon_power_cycles_total", SM_COUNTER, "", SM_FAMILY_ALWAYS,
+          "Power cycles the drive reports", NULL);
 
-const struct sm_family sm_family_bad_sectors = {
-        .name = "ssdmon_bad_sectors",
-        .help = "Reallocated plus pending sectors (ATA attributes 5 and 197)",
-        .flags = SM_FAMILY_ALWAYS,
-};
+SM_FAMILY(, sm_family_bad_sectors, "ssdmon_bad_sectors", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "Reallocated plus pending sectors (ATA attributes 5 and 197)", NULL);
 
-const struct sm_family sm_family_endurance_used = {
-        .name = "ssdmon_endurance_used_ratio",
-        .unit = "ratio",
-        .help = "Vendor estimate of the rated endurance used (NVMe percentage used / 100); may "
-                "exceed 1",
-};
+SM_FAMILY(, sm_family_endurance_used, "ssdmon_endurance_used_ratio", SM_GAUGE, "ratio", 0,
+          "Vendor estimate of the rated endurance used (NVMe percentage used / 100); may "
+          "exceed 1",
+          NULL);
 
-const struct sm_family sm_family_host_read_bytes = {
-        .name = "ssdmon_host_read_bytes_total",
-        .type = SM_COUNTER,
-        .unit = "bytes",
-        .help = "Bytes the host read (NVMe data units read x 512000; rounded up by the drive)",
-};
+SM_FAMILY(, sm_family_host_read_bytes, "ssdmon_host_read_bytes_total", SM_COUNTER, "bytes", 0,
+          "Bytes the host read (NVMe data units read x 512000; rounded up by the drive)", NULL);
 
-const struct sm_family sm_family_host_written_bytes = {
-        .name = "ssdmon_host_written_bytes_total",
-        .type = SM_COUNTER,
-        .unit = "bytes",
-        .help = "Bytes the host wrote (NVMe data units written x 512000; rounded up by the "
-                "drive)",
-};
+SM_FAMILY(, sm_family_host_written_bytes, "ssdmon_host_written_bytes_total", SM_COUNTER, "bytes", 0,
+          "Bytes the host wrote (NVMe data units written x 512000; rounded up by the "
+          "drive)",
+          NULL);
 
 const struct sm_family *const sm_health_families[] = {
         &sm_family_smart_healthy, &sm_family_temperature, &sm_family_power_on,

@@ -44,6 +44,18 @@ struct sm_family {
         unsigned flags;
 };
 
+/*
+ * Define a family in one statement:
+ *   SM_FAMILY(static, f_x, "ssdmon_x_total", SM_COUNTER, "", 0, "What it counts", "label");
+ */
+#define SM_FAMILY(storage, var, name_, type_, unit_, flags_, help_, ...) \
+        storage const struct sm_family var = {.name = name_,             \
+                                              .type = type_,             \
+                                              .unit = unit_,             \
+                                              .help = help_,             \
+                                              .labels = {__VA_ARGS__},   \
+                                              .flags = flags_}
+
 enum sm_json_kind {
         SM_JSON_NONE = 0, /* not in the JSON */
         SM_JSON_NUMBER,

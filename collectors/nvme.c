@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lib/err.h"
+#include "lib/file.h"
 #include "lib/fmt.h"
 #include "lib/util.h"
 
@@ -25,53 +26,53 @@
 
 /* ===== what the values mean: families and the field table ===== */
 
-#define FAMILY(var, n, t, u, h, ...)          \
-        static const struct sm_family var = { \
-                .name = n, .type = t, .unit = u, .help = h, .labels = {__VA_ARGS__}}
-
-FAMILY(f_critical_warning, "ssdmon_nvme_critical_warning", SM_GAUGE, "",
-       "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of range, "
-       "reliability degraded, media read-only, volatile memory backup failed, persistent memory "
-       "region read-only",
-       "warning");
-FAMILY(f_available_spare, "ssdmon_available_spare_ratio", SM_GAUGE, "ratio",
-       "Remaining spare capacity, 0..1 (NVMe available spare / 100)", NULL);
-FAMILY(f_spare_threshold, "ssdmon_available_spare_threshold_ratio", SM_GAUGE, "ratio",
-       "Available spare below this sets the spare critical warning, 0..1", NULL);
-FAMILY(f_eg_critical_warning, "ssdmon_nvme_endurance_group_critical_warning", SM_GAUGE, "",
-       "NVMe endurance group critical warning summary bits, 1 if set: spare below threshold, "
-       "reliability degraded, read-only",
-       "warning");
-FAMILY(f_read_commands, "ssdmon_nvme_host_read_commands_total", SM_COUNTER, "",
-       "Read commands the controller completed", NULL);
-FAMILY(f_write_commands, "ssdmon_nvme_host_write_commands_total", SM_COUNTER, "",
-       "Write commands the controller completed", NULL);
-FAMILY(f_busy, "ssdmon_nvme_controller_busy_seconds_total", SM_COUNTER, "seconds",
-       "Time the controller was busy with I/O commands (reported in minutes)", NULL);
-FAMILY(f_unsafe_shutdowns, "ssdmon_nvme_unsafe_shutdowns_total", SM_COUNTER, "",
-       "Shutdowns without a shutdown notification from the host", NULL);
-FAMILY(f_media_errors, "ssdmon_nvme_media_errors_total", SM_COUNTER, "",
-       "Unrecovered data integrity errors (media and data integrity errors)", NULL);
-FAMILY(f_error_log_entries, "ssdmon_nvme_error_log_entries_total", SM_COUNTER, "",
-       "Error information log entries over the controller's life", NULL);
-FAMILY(f_warning_temp_time, "ssdmon_nvme_warning_temperature_seconds_total", SM_COUNTER, "seconds",
-       "Time the composite temperature was at or above the warning threshold (reported in "
-       "minutes)",
-       NULL);
-FAMILY(f_critical_temp_time, "ssdmon_nvme_critical_temperature_seconds_total", SM_COUNTER,
-       "seconds",
-       "Time the composite temperature was at or above the critical threshold (reported in "
-       "minutes)",
-       NULL);
-FAMILY(f_thermal_transitions, "ssdmon_nvme_thermal_transitions_total", SM_COUNTER, "",
-       "Transitions into host-controlled thermal management at threshold TMT1 or TMT2 (NVMe "
-       "counters saturate at 2^32-1)",
-       "threshold");
-FAMILY(f_thermal_seconds, "ssdmon_nvme_thermal_seconds_total", SM_COUNTER, "seconds",
-       "Time spent in host-controlled thermal management at threshold TMT1 or TMT2", "threshold");
-FAMILY(f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius", SM_GAUGE, "celsius",
-       "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)",
-       "threshold");
+SM_FAMILY(static, f_critical_warning, "ssdmon_nvme_critical_warning", SM_GAUGE, "", 0,
+          "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of range, "
+          "reliability degraded, media read-only, volatile memory backup failed, persistent memory "
+          "region read-only",
+          "warning");
+SM_FAMILY(static, f_available_spare, "ssdmon_available_spare_ratio", SM_GAUGE, "ratio", 0,
+          "Remaining spare capacity, 0..1 (NVMe available spare / 100)", NULL);
+SM_FAMILY(static, f_spare_threshold, "ssdmon_available_spare_threshold_ratio", SM_GAUGE, "ratio", 0,
+          "Available spare below this sets the spare critical warning, 0..1", NULL);
+SM_FAMILY(static, f_eg_critical_warning, "ssdmon_nvme_endurance_group_critical_warning", SM_GAUGE,
+          "", 0,
+          "NVMe endurance group critical warning summary bits, 1 if set: spare below threshold, "
+          "reliability degraded, read-only",
+          "warning");
+SM_FAMILY(static, f_read_commands, "ssdmon_nvme_host_read_commands_total", SM_COUNTER, "", 0,
+          "Read commands the controller completed", NULL);
+SM_FAMILY(static, f_write_commands, "ssdmon_nvme_host_write_commands_total", SM_COUNTER, "", 0,
+          "Write commands the controller completed", NULL);
+SM_FAMILY(static, f_busy, "ssdmon_nvme_controller_busy_seconds_total", SM_COUNTER, "seconds", 0,
+          "Time the controller was busy with I/O commands (reported in minutes)", NULL);
+SM_FAMILY(static, f_unsafe_shutdowns, "ssdmon_nvme_unsafe_shutdowns_total", SM_COUNTER, "", 0,
+          "Shutdowns without a shutdown notification from the host", NULL);
+SM_FAMILY(static, f_media_errors, "ssdmon_nvme_media_errors_total", SM_COUNTER, "", 0,
+          "Unrecovered data integrity errors (media and data integrity errors)", NULL);
+SM_FAMILY(static, f_error_log_entries, "ssdmon_nvme_error_log_entries_total", SM_COUNTER, "", 0,
+          "Error information log entries over the controller's life", NULL);
+SM_FAMILY(static, f_warning_temp_time, "ssdmon_nvme_warning_temperature_seconds_total", SM_COUNTER,
+          "seconds", 0,
+          "Time the composite temperature was at or above the warning threshold (reported in "
+          "minutes)",
+          NULL);
+SM_FAMILY(static, f_critical_temp_time, "ssdmon_nvme_critical_temperature_seconds_total",
+          SM_COUNTER, "seconds", 0,
+          "Time the composite temperature was at or above the critical threshold (reported in "
+          "minutes)",
+          NULL);
+SM_FAMILY(static, f_thermal_transitions, "ssdmon_nvme_thermal_transitions_total", SM_COUNTER, "", 0,
+          "Transitions into host-controlled thermal management at threshold TMT1 or TMT2 (NVMe "
+          "counters saturate at 2^32-1)",
+          "threshold");
+SM_FAMILY(static, f_thermal_seconds, "ssdmon_nvme_thermal_seconds_total", SM_COUNTER, "seconds", 0,
+          "Time spent in host-controlled thermal management at threshold TMT1 or TMT2",
+          "threshold");
+SM_FAMILY(static, f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius", SM_GAUGE,
+          "celsius", 0,
+          "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)",
+          "threshold");
 
 /* Exposition order of this protocol's families (shared ones where their rows are). */
 static const struct sm_family *const nvme_families[] = {
@@ -353,33 +354,19 @@ void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h)
 static int read_exact_file(const char *path, void *buf, size_t len, const char *what,
                            const char *tool, char *err, size_t errlen)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        struct stat st;
         size_t got = 0;
+        int r = sm_read_file(path, buf, len, &got, 0);
 
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                int r = -errno;
+        struct stat st;
 
-                return sm_errf(err, errlen, r, "cannot read %s capture %s: %s", what, path,
-                               strerror(-r));
-        }
-        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+        if (r == -EINVAL || r == -EFBIG || (r == 0 && got != len))
                 return sm_errf(err, errlen, -EINVAL,
                                "%s capture %s is %lld bytes, expected %zu (as `%s` writes)", what,
-                               path, (long long)st.st_size, len, tool);
-        while (got < len) {
-                ssize_t n = read(fd, (char *)buf + got, len - got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        int r = n < 0 ? -errno : -EIO;
-
-                        return sm_errf(err, errlen, r, "cannot read %s capture %s: %s", what, path,
-                                       n < 0 ? strerror(-r) : "short read");
-                }
-                got += (size_t)n;
-        }
+                               path, stat(path, &st) == 0 ? (long long)st.st_size : -1LL, len,
+                               tool);
+        if (r < 0)
+                return sm_errf(err, errlen, r, "cannot read %s capture %s: %s", what, path,
+                               strerror(-r));
         return 0;
 }
 
@@ -647,10 +634,4 @@ int sm_nvme_percent_used(const struct sm_nvme_health *nh)
         return (int)v.raw;
 }
 
-const struct sm_collector sm_nvme_collector = {
-        .name = "nvme",
-        .proto = SM_PROTO_NVME,
-        .read = collect_read,
-        .readings = nvme_readings,
-        .families = nvme_families,
-};
+SM_COLLECTOR(sm_nvme_collector, "nvme", SM_PROTO_NVME, collect_read, nvme_readings, nvme_families);

@@ -10,9 +10,10 @@
 
 #include "util.h"
 
-int sm_read_file(const char *path, void *buf, size_t max, size_t *ret_len)
+int sm_read_file(const char *path, void *buf, size_t max, size_t *ret_len, unsigned flags)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+                                                    (flags & SM_FILE_NONBLOCK ? O_NONBLOCK : 0));
         struct stat st;
         size_t len = 0;
 

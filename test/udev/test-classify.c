@@ -285,7 +285,7 @@ int main(void)
 {
         for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
                 const struct row *r = &rows[i];
-                struct sm_classification c = {SM_CLASS_COUNT, true, NULL};
+                struct sm_classification c = {.cls = SM_CLASS_COUNT, .monitorable = true};
 
                 sm_classify(&r->f, &c);
                 CHECK(c.cls == r->cls, "%s: class %s, want %s (%s)", r->what, sm_class_name(c.cls),
