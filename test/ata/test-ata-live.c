@@ -44,6 +44,7 @@
 
 #include "collectors/ata.h"
 #include "test/check.h"
+#include "test/shim.h"
 
 #define SYSPATH  "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"
 #define SCSIPATH "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0"
@@ -55,15 +56,8 @@ static int sda_opens, sda_open_flags = -1;
 int open(const char *path, int flags, ...)
 {
         static int (*real_open)(const char *, int, ...);
-        mode_t mode = 0;
+        mode_t mode = SHIM_OPEN_MODE(flags);
 
-        if (flags & (O_CREAT | O_TMPFILE)) {
-                va_list ap;
-
-                va_start(ap, flags);
-                mode = va_arg(ap, mode_t);
-                va_end(ap);
-        }
         if (strcmp(path, "/dev/sda") == 0) {
                 sda_opens++;
                 sda_open_flags = flags;

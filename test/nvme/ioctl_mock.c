@@ -46,6 +46,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test/shim.h"
+
 static void *next(const char *sym)
 {
         void *p = dlsym(RTLD_NEXT, sym);
@@ -90,30 +92,16 @@ static const char *redirect(const char *path)
 int open(const char *path, int flags, ...)
 {
         int (*real)(const char *, int, ...) = next("open");
-        mode_t mode = 0;
+        mode_t mode = SHIM_OPEN_MODE(flags);
 
-        if (flags & (O_CREAT | O_TMPFILE)) {
-                va_list ap;
-
-                va_start(ap, flags);
-                mode = va_arg(ap, mode_t);
-                va_end(ap);
-        }
         return real(redirect(path), flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
 {
         int (*real)(const char *, int, ...) = next("open64");
-        mode_t mode = 0;
+        mode_t mode = SHIM_OPEN_MODE(flags);
 
-        if (flags & (O_CREAT | O_TMPFILE)) {
-                va_list ap;
-
-                va_start(ap, flags);
-                mode = va_arg(ap, mode_t);
-                va_end(ap);
-        }
         return real(redirect(path), flags, mode);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* check.h - the few assertion helpers the udev tests share. */
+/* check.h - what the udev tests share: the sandbox, uevent burst size, assertions. */
 #ifndef SM_TEST_UDEV_CHECK_H
 #define SM_TEST_UDEV_CHECK_H
 
@@ -104,6 +104,23 @@ static inline int enter_udev_sandbox(bool fake_udevd)
                 return 77;
         }
         return 0;
+}
+
+/*
+ * How many uevents may be queued unread before umockdev's sender gives up: half
+ * of the kernel's datagram queue length (net.unix.max_dgram_qlen).
+ */
+static inline int burst_size(void)
+{
+        FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
+        int qlen = 10;
+
+        if (f) {
+                if (fscanf(f, "%d", &qlen) != 1)
+                        qlen = 10;
+                fclose(f);
+        }
+        return qlen / 2 > 1 ? qlen / 2 : 1;
 }
 
 #endif

@@ -401,20 +401,6 @@ static void scan_names(struct sm_discovery *d, char *buf, size_t len)
         free(v);
 }
 
-/* How many uevents may be queued unread: half of the kernel's datagram queue length. */
-static int burst_size(void)
-{
-        FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
-        int qlen = 10;
-
-        if (f) {
-                if (fscanf(f, "%d", &qlen) != 1)
-                        qlen = 10;
-                fclose(f);
-        }
-        return qlen / 2 > 1 ? qlen / 2 : 1;
-}
-
 static void hotplug(bool fake_udevd)
 {
         struct sm_discovery_opts o = {.monitor = true};

@@ -101,20 +101,6 @@ static double wait_for(const char *name, int want, double timeout_s)
         }
 }
 
-/* uevents that may be queued unread before umockdev's sender gives up (see test-discovery). */
-static int burst_size(void)
-{
-        FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
-        int qlen = 10;
-
-        if (f) {
-                if (fscanf(f, "%d", &qlen) != 1)
-                        qlen = 10;
-                fclose(f);
-        }
-        return qlen / 2 > 1 ? qlen / 2 : 1;
-}
-
 int main(void)
 {
         static char a0[] = "ssd-monitor", a1[] = "--collector.interval=1h",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-gzip.c - sm_http_accepts_gzip against Accept-Encoding values, with the
+ * test-http.c - http.c's sm_http_accepts_gzip against Accept-Encoding values, with the
  * expected answers taken from RFC 9110 section 12.5.3 (a coding with q=0 is
  * "not acceptable"; "*" matches any coding not listed; names are
  * case-insensitive).
