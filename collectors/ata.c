@@ -3,7 +3,7 @@
  * ata.c - ATA/SATA SMART through libatasmart, for live devices and for
  * `skdump --save` blobs (replay).
  *
- * Rules this file keeps (see notes/libraries.md section 1):
+ * Rules this file keeps (each learnt from libatasmart 0.19's source and strace):
  *  - A fresh SkDisk per read: libatasmart caches attribute results in the
  *    SkDisk and never invalidates them.
  *  - Never change drive state. libatasmart's lazy SMART init sends SMART
@@ -360,17 +360,11 @@ static uint8_t temperature_byte(const SkSmartAttributeParsedData *a)
         return a->raw[0];
 }
 
-static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userdata)
+/* Keep the attribute as the drive reports it (libatasmart's parse) in the health table. */
+static void store_attr(struct sm_ata_health *ata, const SkSmartAttributeParsedData *a)
 {
-        struct attr_ctx *c = userdata;
-        struct sm_ata_health *ata = &c->h->ata;
-        struct sm_ata_attr *x;
-        uint64_t raw = raw48(a->raw);
+        struct sm_ata_attr *x = &ata->attrs[ata->n_attrs++];
 
-        (void)d;
-        if (ata->n_attrs >= SM_ATA_MAX_ATTRS)
-                return;
-        x = &ata->attrs[ata->n_attrs++];
         x->id = a->id;
         /* a->name dies after this callback (libatasmart frees "attribute-N"). */
         if (a->name)
@@ -386,38 +380,49 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
         x->value_valid = a->current_value_valid;
         x->worst_valid = a->worst_value_valid;
         x->threshold_valid = a->threshold_valid;
-        x->raw = raw;
+        x->raw = raw48(a->raw);
+}
 
-        /* Same bookkeeping as libatasmart 0.19's fill_cache_cb(), for overall_of(). */
+/* Same bookkeeping as libatasmart 0.19's fill_cache_cb(), for overall_of(). */
+static void note_verdict_inputs(struct attr_ctx *c, const SkSmartAttributeParsedData *a)
+{
+        bool bad;
+
         if (a->prefailure) {
                 if (a->good_now_valid && !a->good_now)
                         c->bad_attribute_now = true;
                 if (a->good_in_the_past_valid && !a->good_in_the_past)
                         c->bad_attribute_in_the_past = true;
         }
-        if (a->pretty_unit == SK_SMART_ATTRIBUTE_UNIT_SECTORS && a->current_value_valid) {
-                bool bad = a->good_now_valid && !a->good_now;
-
-                if (name_is(a, "reallocated-sector-count")) {
-                        if (a->pretty_value > c->realloc)
-                                c->realloc = a->pretty_value;
-                        c->realloc_found = true;
-                        c->realloc_bad = c->realloc_bad || bad;
-                }
-                if (name_is(a, "current-pending-sector")) {
-                        if (a->pretty_value > c->pending)
-                                c->pending = a->pretty_value;
-                        c->pending_found = true;
-                        c->pending_bad = c->pending_bad || bad;
-                }
+        if (a->pretty_unit != SK_SMART_ATTRIBUTE_UNIT_SECTORS || !a->current_value_valid)
+                return;
+        bad = a->good_now_valid && !a->good_now;
+        if (name_is(a, "reallocated-sector-count")) {
+                if (a->pretty_value > c->realloc)
+                        c->realloc = a->pretty_value;
+                c->realloc_found = true;
+                c->realloc_bad = c->realloc_bad || bad;
         }
+        if (name_is(a, "current-pending-sector")) {
+                if (a->pretty_value > c->pending)
+                        c->pending = a->pretty_value;
+                c->pending_found = true;
+                c->pending_bad = c->pending_bad || bad;
+        }
+}
 
-        /*
-         * First occurrence of an ID wins, like smartctl's attribute lookup. libatasmart's
-         * per-model quirk table renames attributes whose meaning differs on a model
-         * ("attribute-197" on Fujitsu MHY2xxxBH 0085000B, "attribute-5" on MCCOE64GEMPP,
-         * "temperature-centi-celsius" for 194 on some Samsungs); a->name says which.
-         */
+/*
+ * The attributes behind sm_health's generic values (temperature, power-on, power
+ * cycles, bad sectors). First occurrence of an ID wins, like smartctl's attribute
+ * lookup. libatasmart's per-model quirk table renames attributes whose meaning
+ * differs on a model ("attribute-197" on Fujitsu MHY2xxxBH 0085000B, "attribute-5"
+ * on MCCOE64GEMPP, "temperature-centi-celsius" for 194 on some Samsungs); a->name
+ * says which.
+ */
+static void note_generic(struct attr_ctx *c, const SkSmartAttributeParsedData *a)
+{
+        uint64_t raw = raw48(a->raw);
+
         switch (a->id) {
         case 5:
                 if (!c->have_5 && name_is(a, "reallocated-sector-count")) {
@@ -462,6 +467,19 @@ static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userda
         }
 }
 
+/* libatasmart's per-attribute callback: store, then note what the verdict and sm_health need. */
+static void attr_cb(SkDisk *d, const SkSmartAttributeParsedData *a, void *userdata)
+{
+        struct attr_ctx *c = userdata;
+
+        (void)d;
+        if (c->h->ata.n_attrs >= SM_ATA_MAX_ATTRS)
+                return;
+        store_attr(&c->h->ata, a);
+        note_verdict_inputs(c, a);
+        note_generic(c, a);
+}
+
 /*
  * sk_disk_smart_get_overall() (Debian 0.19-5, with its "drop our own many bad
  * sectors heuristic" patch), computed from our single attribute parse instead
@@ -485,15 +503,9 @@ static SkSmartOverall overall_of(const struct attr_ctx *c, bool status_good)
         return SK_SMART_OVERALL_GOOD;
 }
 
-/*
- * Decode an opened SkDisk (blob or live, awake, SMART enabled) into h.
- * id: the IDENTIFY sector (512 bytes).
- */
-static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, size_t errlen)
+/* Identity, rotation rate and capacity from the IDENTIFY sector (and the kernel, live). */
+static void decode_identify(SkDisk *d, const uint8_t *id, struct sm_health *h)
 {
-        struct attr_ctx c = {.h = h};
-        SkSmartOverall overall;
-        SkBool good;
         uint64_t size;
 
         /* Our own decoding keeps inner spaces, like smartctl and the kernel's sysfs model. */
@@ -506,11 +518,15 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
                 h->capacity_bytes = size; /* live: the kernel's BLKGETSIZE64 */
         else
                 h->capacity_bytes = id_capacity(id);
+}
 
+/* Read and parse the attribute table (SMART READ DATA; a no-op on blobs) through attr_cb(). */
+static int decode_attributes(SkDisk *d, struct attr_ctx *c, char *err, size_t errlen)
+{
         /* Sends SMART READ DATA (and READ THRESHOLDS on first use); a no-op on blobs. */
         if (sk_disk_smart_read_data(d) < 0)
                 return sk_fail(err, errlen, "SMART READ DATA failed");
-        if (sk_disk_smart_parse_attributes(d, attr_cb, &c) < 0) {
+        if (sk_disk_smart_parse_attributes(d, attr_cb, c) < 0) {
                 int e = errno_of();
 
                 if (e == ENOENT)
@@ -518,49 +534,63 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
                                        "no SMART attribute data (no SMDT record)");
                 return sm_errf(err, errlen, -e, "cannot parse SMART attributes: %s", strerror(e));
         }
+        return 0;
+}
 
-        /*
-         * Verdict: SMART RETURN STATUS (one command), then libatasmart's overall
-         * classification (overall_of(): BAD_STATUS, BAD_SECTOR_MANY (5 or 197
-         * at/below threshold now), BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/
-         * pending sector), BAD_ATTRIBUTE_IN_THE_PAST, GOOD).
-         *
-         * healthy = 0 when the drive says it is failing or a threshold is crossed
-         * now (BAD_STATUS, BAD_SECTOR_MANY, BAD_ATTRIBUTE_NOW): that is what the
-         * ATA spec calls a threshold-exceeded condition. healthy = 1 for GOOD,
-         * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
-         * past excursion are worth a warning (exported as ssdmon_smart_status and
-         * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
-         * is the classic libatasmart false alarm. healthy = -1 when there is no
-         * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
-         */
-        if (sk_disk_smart_status(d, &good) == 0) {
-                overall = overall_of(&c, good);
-                h->ata.overall = (int)overall;
-                h->ata.status_valid = true;
-                h->ata.status_good = good;
-                h->healthy = (overall == SK_SMART_OVERALL_BAD_STATUS ||
-                              overall == SK_SMART_OVERALL_BAD_SECTOR_MANY ||
-                              overall == SK_SMART_OVERALL_BAD_ATTRIBUTE_NOW)
-                                     ? 0
-                                     : 1;
-        }
+/*
+ * Verdict: SMART RETURN STATUS (one command), then libatasmart's overall
+ * classification (overall_of(): BAD_STATUS, BAD_SECTOR_MANY (5 or 197
+ * at/below threshold now), BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/
+ * pending sector), BAD_ATTRIBUTE_IN_THE_PAST, GOOD).
+ *
+ * healthy = 0 when the drive says it is failing or a threshold is crossed
+ * now (BAD_STATUS, BAD_SECTOR_MANY, BAD_ATTRIBUTE_NOW): that is what the
+ * ATA spec calls a threshold-exceeded condition. healthy = 1 for GOOD,
+ * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
+ * past excursion are worth a warning (exported as ssdmon_smart_status and
+ * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
+ * is the classic libatasmart false alarm. healthy = -1 when there is no
+ * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
+ */
+static void decode_verdict(SkDisk *d, const struct attr_ctx *c, struct sm_health *h)
+{
+        SkSmartOverall overall;
+        SkBool good;
+
+        if (sk_disk_smart_status(d, &good) != 0)
+                return;
+        overall = overall_of(c, good);
+        h->ata.overall = (int)overall;
+        h->ata.status_valid = true;
+        h->ata.status_good = good;
+        h->healthy = (overall == SK_SMART_OVERALL_BAD_STATUS ||
+                      overall == SK_SMART_OVERALL_BAD_SECTOR_MANY ||
+                      overall == SK_SMART_OVERALL_BAD_ATTRIBUTE_NOW)
+                             ? 0
+                             : 1;
+}
+
+/* sm_health's generic values from the attributes attr_cb() noted. */
+static void decode_generic(const struct attr_ctx *c, struct sm_health *h)
+{
+        uint32_t r5 = (uint32_t)c->raw5, r197 = (uint32_t)c->raw197;
+        bool ok5 = c->have_5 && r5 != UINT32_MAX, ok197 = c->have_197 && r197 != UINT32_MAX;
 
         /* Like smartctl: raw byte 0 of 194, else of 190, when it reads 1..127 °C. */
-        if (c.have_194 && c.t194 > 0 && c.t194 < 128) {
+        if (c->have_194 && c->t194 > 0 && c->t194 < 128) {
                 h->has_temperature = true;
-                h->temperature_c = c.t194;
-        } else if (c.have_190 && c.t190 > 0 && c.t190 < 128) {
+                h->temperature_c = c->t194;
+        } else if (c->have_190 && c->t190 > 0 && c->t190 < 128) {
                 h->has_temperature = true;
-                h->temperature_c = c.t190;
+                h->temperature_c = c->t190;
         }
-        if (c.have_poh) {
+        if (c->have_poh) {
                 h->has_power_on = true;
-                h->power_on_seconds = c.poh_ms / 1000;
+                h->power_on_seconds = c->poh_ms / 1000;
         }
-        if (c.have_12) {
+        if (c->have_12) {
                 h->has_power_cycles = true;
-                h->power_cycles = c.raw12;
+                h->power_cycles = c->raw12;
         }
         /*
          * Reallocated (5) + pending (197) sectors: the low 32 bits of each raw value,
@@ -568,15 +598,28 @@ static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, 
          * (Fujitsu: 0x07D0 there on a drive with no bad sector). All-ones means
          * "not available" and counts as unknown.
          */
-        {
-                uint32_t r5 = (uint32_t)c.raw5, r197 = (uint32_t)c.raw197;
-                bool ok5 = c.have_5 && r5 != UINT32_MAX, ok197 = c.have_197 && r197 != UINT32_MAX;
-
-                if (ok5 || ok197) {
-                        h->has_bad_sectors = true;
-                        h->bad_sectors = (ok5 ? (uint64_t)r5 : 0) + (ok197 ? (uint64_t)r197 : 0);
-                }
+        if (ok5 || ok197) {
+                h->has_bad_sectors = true;
+                h->bad_sectors = (ok5 ? (uint64_t)r5 : 0) + (ok197 ? (uint64_t)r197 : 0);
         }
+}
+
+/*
+ * Decode an opened SkDisk (blob or live, awake, SMART enabled) into h.
+ * id: the IDENTIFY sector (512 bytes). The attribute table is parsed by
+ * libatasmart here (decode_attributes); the rest is ours.
+ */
+static int decode(SkDisk *d, const uint8_t *id, struct sm_health *h, char *err, size_t errlen)
+{
+        struct attr_ctx c = {.h = h};
+        int r;
+
+        decode_identify(d, id, h);
+        r = decode_attributes(d, &c, err, errlen);
+        if (r < 0)
+                return r;
+        decode_verdict(d, &c, h);
+        decode_generic(&c, h);
         return 0;
 }
 
