@@ -24,6 +24,24 @@ struct sm_body {
         size_t gz_len;
 };
 
+/*
+ * A source of per-device readings, walked by every renderer in the order of
+ * sm_sources[] (agent/sources.c): the device state, the shared health values,
+ * the protocol collector's readings. A module that computes values in agent/
+ * (rates, forecasts) adds one entry there.
+ */
+struct sm_source {
+        const char *name;
+        /* Its families, exposition order, NULL-terminated; NULL for the protocol source. */
+        const struct sm_family *const *families;
+        bool protocol;   /* the device's collector: families are each collector's list */
+        bool needs_data; /* only for devices with a successful read (Prometheus: current) */
+        void (*readings)(const struct sm_device_state *d, sm_emit_fn emit, void *ctx);
+};
+
+/* NULL-terminated. */
+extern const struct sm_source *const sm_sources[];
+
 /* What a body is rendered from (a snapshot's contents). */
 struct sm_view {
         uint64_t generation;

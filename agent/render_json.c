@@ -134,19 +134,16 @@ static void json_emit(void *opaque, const struct sm_reading *r)
 static cJSON *json_device(const struct sm_device_state *d)
 {
         struct json_ctx c = {.root = cJSON_CreateObject()};
-        const struct sm_collector *col = sm_collector_for(d->id.proto);
 
         if (!c.root)
                 return NULL;
-        sm_state_readings(d, json_emit, &c);
-        if (!d->have_data) {
-                if (!cJSON_AddNullToObject(c.root, "health"))
-                        c.failed = true;
-        } else {
-                sm_health_readings(&d->health, json_emit, &c);
-                if (col && col->readings)
-                        col->readings(&d->health, json_emit, &c);
+        for (size_t k = 0; sm_sources[k]; k++) {
+                if (!sm_sources[k]->needs_data || d->have_data)
+                        sm_sources[k]->readings(d, json_emit, &c);
         }
+        /* Before the first successful read: "health": null, and no protocol section. */
+        if (!d->have_data && !cJSON_AddNullToObject(c.root, "health"))
+                c.failed = true;
         if (c.failed) {
                 cJSON_Delete(c.root);
                 return NULL;

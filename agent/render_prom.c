@@ -4,9 +4,9 @@
  * (collectors/metric.h): every reading goes to its family's block, and the
  * blocks come out in the declared order, one HELP/TYPE header each.
  *
- * Order: the agent's own families, the per-device state families (state.c), the
- * shared health families (health.c), then each collector's families. Two
- * families with the same name are one block (the first declaration's HELP).
+ * Order: the agent's own families, then each source's (sources.c: the device
+ * state, the shared health families, each collector's families). Two families
+ * with the same name are one block (the first declaration's HELP).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -151,13 +151,23 @@ static void registry_init(void)
         const struct sm_collector *const *cs = sm_collectors();
 
         add_all(agent_families);
-        add_all(sm_state_families);
-        add_all(sm_health_families);
-        for (size_t c = 0; cs[c]; c++)
-                add_all(cs[c]->families);
+        for (size_t i = 0; sm_sources[i]; i++) {
+                add_all(sm_sources[i]->families);
+                for (size_t c = 0; sm_sources[i]->protocol && cs[c]; c++)
+                        add_all(cs[c]->families);
+        }
 }
 
 /* ===== rendering ===== */
+
+/* The collector's own readings of d (for sm_render_prom_protocol()). */
+static void protocol_readings(const struct sm_device_state *d, sm_emit_fn emit, void *ctx)
+{
+        const struct sm_collector *col = sm_collector_for(d->id.proto);
+
+        if (col && col->readings)
+                col->readings(&d->health, emit, ctx);
+}
 
 struct block {
         struct sm_buf buf;
@@ -236,15 +246,6 @@ static void write_header(struct sm_buf *b, const struct sm_family *f)
         sm_prom_family(b, f->name, f->type == SM_COUNTER ? "counter" : "gauge", help);
 }
 
-/* The protocol's readings of d (the collector's own families) into c. */
-static void protocol_readings(const struct sm_device_state *d, struct prom_ctx *c)
-{
-        const struct sm_collector *col = sm_collector_for(d->id.proto);
-
-        if (col && col->readings)
-                col->readings(&d->health, prom_emit, c);
-}
-
 static int assemble(struct prom_ctx *c, struct sm_buf *out)
 {
         for (size_t i = 0; i < reg.n; i++) {
@@ -288,11 +289,10 @@ int sm_render_metrics(const struct sm_view *v, struct sm_body *ret)
                 const struct sm_device_state *d = &v->devices[i];
 
                 c.device = d->id.name;
-                sm_state_readings(d, prom_emit, &c);
-                if (!sm_device_values_current(d))
-                        continue;
-                sm_health_readings(&d->health, prom_emit, &c);
-                protocol_readings(d, &c);
+                for (size_t k = 0; sm_sources[k]; k++) {
+                        if (!sm_sources[k]->needs_data || sm_device_values_current(d))
+                                sm_sources[k]->readings(d, prom_emit, &c);
+                }
         }
         sm_buf_init(&b);
         r = assemble(&c, &b);
@@ -319,7 +319,7 @@ int sm_render_prom_protocol(struct sm_buf *b, enum sm_proto proto,
                 if (!devs[i]->have_data || devs[i]->id.proto != proto)
                         continue;
                 c.device = devs[i]->id.name;
-                protocol_readings(devs[i], &c);
+                protocol_readings(devs[i], prom_emit, &c);
         }
         /* Only what was sampled: the ALWAYS headers belong to the whole body. */
         for (size_t i = 0; i < reg.n; i++) {
