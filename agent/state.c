@@ -131,17 +131,6 @@ static void emit_num(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, dou
         emit(ctx, &r);
 }
 
-static void emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_t v,
-                     bool present)
-{
-        char exact[SM_FMT_MAX];
-        struct sm_reading r = sm_reading_num(desc, (double)v, exact);
-
-        sm_fmt_u64(v, exact, sizeof(exact));
-        r.present = present;
-        emit(ctx, &r);
-}
-
 void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *ctx)
 {
         const char *cls = sm_class_name(d->id.cls), *proto = sm_proto_name(d->id.proto);
@@ -165,7 +154,7 @@ void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *c
                                 .value = 1,
                                 .present = true};
         emit(ctx, &r);
-        emit_u64(emit, ctx, &d_capacity, cap, cap != 0);
+        sm_emit_u64(emit, ctx, &d_capacity, cap, cap != 0);
         emit_str(emit, ctx, &d_status, sm_read_status_name(d->status));
         emit_num(emit, ctx, &d_up, sm_device_up(d));
         emit_num(emit, ctx, &d_asleep, d->status == SM_READ_ASLEEP);
@@ -174,6 +163,6 @@ void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *c
         emit_num(emit, ctx, &d_last_success, d->last_success_ts);
         emit_num(emit, ctx, &d_last_attempt, d->last_attempt_ts);
         emit_num(emit, ctx, &d_read_duration, d->read_duration_s);
-        emit_u64(emit, ctx, &d_reads, d->reads_total, true);
-        emit_u64(emit, ctx, &d_read_errors, d->read_errors_total, true);
+        sm_emit_u64(emit, ctx, &d_reads, d->reads_total, true);
+        sm_emit_u64(emit, ctx, &d_read_errors, d->read_errors_total, true);
 }

@@ -77,6 +77,15 @@ static int sk_fail(char *err, size_t errlen, const char *what)
         return sm_errf(err, errlen, -e, "%s: %s", what, strerror(e));
 }
 
+/* sk_fail(), except that errno `special` means something of its own: return r with msg. */
+static int sk_fail_unless(char *err, size_t errlen, const char *what, int special, int r,
+                          const char *msg)
+{
+        if (errno_of() == special)
+                return sm_errf(err, errlen, r, "%s", msg);
+        return sk_fail(err, errlen, what);
+}
+
 static void sk_disk_freep(SkDisk **d)
 {
         if (*d)
@@ -526,14 +535,9 @@ static int decode_attributes(SkDisk *d, struct attr_ctx *c, char *err, size_t er
         /* Sends SMART READ DATA (and READ THRESHOLDS on first use); a no-op on blobs. */
         if (sk_disk_smart_read_data(d) < 0)
                 return sk_fail(err, errlen, "SMART READ DATA failed");
-        if (sk_disk_smart_parse_attributes(d, attr_cb, c) < 0) {
-                int e = errno_of();
-
-                if (e == ENOENT)
-                        return sm_errf(err, errlen, -ENODATA,
-                                       "no SMART attribute data (no SMDT record)");
-                return sm_errf(err, errlen, -e, "cannot parse SMART attributes: %s", strerror(e));
-        }
+        if (sk_disk_smart_parse_attributes(d, attr_cb, c) < 0)
+                return sk_fail_unless(err, errlen, "cannot parse SMART attributes", ENOENT,
+                                      -ENODATA, "no SMART attribute data (no SMDT record)");
         return 0;
 }
 
@@ -636,14 +640,9 @@ static int read_replay(const struct sm_device_id *id, struct sm_health *h, char 
                 return r;
         if (sk_disk_open(NULL, &d) < 0)
                 return sk_fail(err, errlen, "libatasmart");
-        if (sk_disk_set_blob(d, blob, len) < 0) {
-                int e = errno_of();
-
-                if (e == ENODATA)
-                        return sm_errf(err, errlen, -EINVAL,
-                                       "malformed ATA capture: no IDFY record");
-                return sm_errf(err, errlen, -e, "malformed ATA capture: %s", strerror(e));
-        }
+        if (sk_disk_set_blob(d, blob, len) < 0)
+                return sk_fail_unless(err, errlen, "malformed ATA capture", ENODATA, -EINVAL,
+                                      "malformed ATA capture: no IDFY record");
         ident = blob_identify(blob, len);
         if (!ident)
                 return sm_errf(err, errlen, -EINVAL, "malformed ATA capture: no IDFY record");

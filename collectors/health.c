@@ -89,16 +89,6 @@ static const struct sm_desc d_sensor = {
                  .flags = SM_JSON_NULL},
 };
 
-static void emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, bool has, uint64_t v)
-{
-        char exact[SM_FMT_MAX];
-        struct sm_reading r = sm_reading_num(desc, (double)v, exact);
-
-        sm_fmt_u64(v, exact, sizeof(exact));
-        r.present = has;
-        emit(ctx, &r);
-}
-
 void sm_health_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
         struct sm_reading r;
@@ -112,9 +102,9 @@ void sm_health_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         r = sm_reading_num(&d_temperature, h->temperature_c, NULL);
         r.present = h->has_temperature;
         emit(ctx, &r);
-        emit_u64(emit, ctx, &d_power_on, h->has_power_on, h->power_on_seconds);
-        emit_u64(emit, ctx, &d_power_cycles, h->has_power_cycles, h->power_cycles);
-        emit_u64(emit, ctx, &d_bad_sectors, h->has_bad_sectors, h->bad_sectors);
+        sm_emit_u64(emit, ctx, &d_power_on, h->power_on_seconds, h->has_power_on);
+        sm_emit_u64(emit, ctx, &d_power_cycles, h->power_cycles, h->has_power_cycles);
+        sm_emit_u64(emit, ctx, &d_bad_sectors, h->bad_sectors, h->has_bad_sectors);
         for (unsigned k = 0; k < 8; k++) {
                 char sensor[4];
 

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Labels of a family beyond `device` (which every per-device family has, first). */
 #define SM_LABELS_MAX 8
@@ -97,6 +98,9 @@ struct sm_reading {
 };
 
 typedef void (*sm_emit_fn)(void *ctx, const struct sm_reading *r);
+
+/* Emit a 64-bit counter: its double and its exact decimal; absent unless present. */
+void sm_emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_t v, bool present);
 
 /* A present numeric reading; exact may be NULL. */
 static inline struct sm_reading sm_reading_num(const struct sm_desc *desc, double value,
