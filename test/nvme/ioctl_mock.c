@@ -12,6 +12,10 @@
  *   SM_NVME_MOCK_ALIAS    optional path (e.g. /dev/nvme0) whose open() opens DEV instead.
  *   SM_NVME_MOCK_SMART    file served for Get Log Page, log id 02h.
  *   SM_NVME_MOCK_IDCTRL   file served for Identify, CNS 01h (absent: status 0x4002).
+ *   SM_NVME_MOCK_ERRLOG   file served for Get Log Page, log id 01h (Error Information),
+ *   SM_NVME_MOCK_SELFTEST file served for log id 06h (Device Self-test); unset: status
+ *                         0x4109 (DNR, Invalid Log Page). Log page offsets (CDW12/13)
+ *                         are honoured; past the file's end the page reads as zeros.
  *   SM_NVME_MOCK_FAIL     eio | enodev | eperm | eacces | a hex NVMe status (0x4002):
  *                         how to fail instead of answering.
  *   SM_NVME_MOCK_FAIL_OPCODE  only fail this admin opcode (decimal or 0x..); default all.
@@ -189,8 +193,8 @@ static void log_cmd(const struct nvme_passthru_cmd *c)
         fclose(f);
 }
 
-/* Copy a file's first len bytes to buf (zero-filled past its end); -1 if unreadable. */
-static int serve(const char *path, void *buf, uint32_t len)
+/* Copy len bytes of a file from offset off to buf (zero-filled past its end); -1 if unreadable. */
+static int serve_at(const char *path, uint64_t off, void *buf, uint32_t len)
 {
         int (*real)(const char *, int, ...) = next("open");
         ssize_t n;
@@ -203,10 +207,15 @@ static int serve(const char *path, void *buf, uint32_t len)
         fd = real(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -1;
-        while (got < len && (n = read(fd, (char *)buf + got, len - got)) > 0)
+        while (got < len && (n = pread(fd, (char *)buf + got, len - got, (off_t)(off + got))) > 0)
                 got += (size_t)n;
         close(fd);
         return 0;
+}
+
+static int serve(const char *path, void *buf, uint32_t len)
+{
+        return serve_at(path, 0, buf, len);
 }
 
 static int fail_now(uint8_t opcode, int *ret)
@@ -246,6 +255,15 @@ static int admin(struct nvme_passthru_cmd *c)
         if (c->opcode == 0x02 && (c->cdw10 & 0xff) == 0x02 && data) {
                 if (serve(getenv("SM_NVME_MOCK_SMART"), data, c->data_len) < 0)
                         return 0x4002;
+                return 0;
+        }
+        if (c->opcode == 0x02 && ((c->cdw10 & 0xff) == 0x01 || (c->cdw10 & 0xff) == 0x06) && data) {
+                const char *file = getenv((c->cdw10 & 0xff) == 0x01 ? "SM_NVME_MOCK_ERRLOG"
+                                                                    : "SM_NVME_MOCK_SELFTEST");
+                uint64_t off = (uint64_t)c->cdw13 << 32 | c->cdw12;
+
+                if (!file || !*file || serve_at(file, off, data, c->data_len) < 0)
+                        return 0x4109;
                 return 0;
         }
         if (c->opcode == 0x06 && (c->cdw10 & 0xff) == 0x01 && data) {
