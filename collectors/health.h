@@ -17,6 +17,7 @@
 
 #include "device.h"
 #include "metric.h"
+#include "nvme_logs.h"
 
 /* One ATA SMART attribute as the drive reports it (libatasmart's parse). */
 struct sm_ata_attr {
@@ -46,6 +47,8 @@ struct sm_nvme_health {
         uint8_t smart_log[SM_NVME_LOG_SIZE]; /* SMART / Health log page 02h, raw */
         bool have_id;                        /* Identify Controller was read */
         uint16_t wctemp, cctemp; /* warning/critical composite temperature, kelvin; 0 unknown */
+        struct sm_nvme_error_log error_log;     /* log 01h (present, or absent and why) */
+        struct sm_nvme_self_test_log self_test; /* log 06h (present, or absent and why) */
 };
 
 /* Result of one successful read. Collectors fill what they can; has_* say what is valid. */
@@ -60,6 +63,17 @@ struct sm_health {
         uint64_t bad_sectors;
         uint64_t capacity_bytes;  /* 0 when unknown */
         double sensor_temps_c[8]; /* extra sensors (NVMe); NaN when absent */
+        /*
+         * The drive's own logs, protocol-independent, for the verdict (has_* false:
+         * the drive has no such log, it was not read, or holds no result yet).
+         * Filled from the NVMe Device Self-test / Error Information logs.
+         */
+        bool has_self_test;                /* a completed self-test result was read */
+        bool self_test_failed;             /* the newest completed self-test failed */
+        uint64_t self_test_power_on_hours; /* power-on hours when that test ended */
+        bool has_error_log;                /* the error log was read */
+        uint32_t error_log_entries;        /* valid entries in it, as read (newest first) */
+        uint64_t error_log_newest_count;   /* error count of the newest entry; 0: none */
         struct sm_ata_health ata;
         struct sm_nvme_health nvme;
 };

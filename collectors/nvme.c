@@ -21,6 +21,7 @@
 #include "lib/file.h"
 #include "lib/fmt.h"
 #include "lib/util.h"
+#include "nvme_logs.h"
 
 #define ID_CTRL_SIZE 4096
 
@@ -74,6 +75,33 @@ SM_FAMILY(static, f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius",
           "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)",
           "threshold");
 
+/* The drive logs (nvme_logs.h): one series each per device, no per-entry labels. */
+FAMILY(f_errlog_entries, "ssdmon_nvme_error_log_entries", SM_GAUGE, "",
+       "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the "
+       "ELPE+1 the controller keeps)",
+       NULL);
+FAMILY(f_errlog_newest, "ssdmon_nvme_error_log_newest_error_count", SM_GAUGE, "",
+       "Error Count of the newest Error Information log entry, 0 if none (the controller's "
+       "lifetime error number; details in the JSON)",
+       NULL);
+FAMILY(f_st_running, "ssdmon_nvme_self_test_running", SM_GAUGE, "",
+       "1 while a device self-test runs (the agent never starts or aborts one)", NULL);
+FAMILY(f_st_progress, "ssdmon_nvme_self_test_progress_ratio", SM_GAUGE, "ratio",
+       "Completion of the running device self-test, 0..1", NULL);
+FAMILY(f_st_results, "ssdmon_nvme_self_test_results", SM_GAUGE, "",
+       "Results in the NVMe Device Self-test log (at most 20, aborted tests included)", NULL);
+FAMILY(f_st_last_failed, "ssdmon_nvme_self_test_last_failed", SM_GAUGE, "",
+       "1 if the newest completed device self-test failed (fatal error or failed segment), 0 if "
+       "it passed; no sample without a completed test",
+       NULL);
+FAMILY(f_st_last_result, "ssdmon_nvme_self_test_last_result", SM_GAUGE, "",
+       "Result code of the newest completed device self-test (NVMe: 0 no error, 5 fatal error, 6 "
+       "failed segment unknown, 7 failed segment)",
+       NULL);
+FAMILY(f_st_last_poh, "ssdmon_nvme_self_test_last_power_on_seconds", SM_GAUGE, "seconds",
+       "Power-on time at which the newest completed device self-test ended (reported in hours)",
+       NULL);
+
 /* Exposition order of this protocol's families (shared ones where their rows are). */
 static const struct sm_family *const nvme_families[] = {
         &f_critical_warning,
@@ -94,6 +122,14 @@ static const struct sm_family *const nvme_families[] = {
         &f_thermal_transitions,
         &f_thermal_seconds,
         &f_temp_threshold,
+        &f_errlog_entries,
+        &f_errlog_newest,
+        &f_st_running,
+        &f_st_progress,
+        &f_st_results,
+        &f_st_last_failed,
+        &f_st_last_result,
+        &f_st_last_poh,
         NULL,
 };
 
@@ -424,9 +460,18 @@ static int open_controller(const struct sm_device_id *id, char *node, size_t nod
         return sm_errf(err, errlen, r, "cannot open %s: %s", node, strerror(-r));
 }
 
+/* The drive logs: scratch for the reads, and what they came to. */
+struct logs {
+        uint8_t buf[SM_NVME_ERR_MAX_READ * SM_NVME_ERR_ENTRY_SIZE];
+        struct sm_nvme_error_log error_log;
+        struct sm_nvme_self_test_log self_test;
+};
+
 static int read_live(const struct sm_device_id *id, const struct sm_read_opts *opts, uint8_t *log,
-                     uint8_t *id_ctrl, bool *ret_have_id, char *err, size_t errlen)
+                     uint8_t *id_ctrl, bool *ret_have_id, struct logs *logs, char *err,
+                     size_t errlen)
 {
+        struct sm_nvme_log_caps caps;
         char node[sizeof(id->devnode) + 8];
         unsigned timeout = opts && opts->timeout_ms ? opts->timeout_ms : SM_NVME_DEFAULT_TIMEOUT_MS;
         _cleanup_close_ int fd = open_controller(id, node, sizeof(node), err, errlen);
@@ -471,14 +516,95 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
         errno = 0;
         r = nvme_identify(&ia);
         if (r > 0) {
-                /* The controller answered but refused: keep the health log, no identity. */
+                /* The controller answered but refused: keep the health log, no identity,
+                 * and ask for nothing else (what it supports is unknown). */
                 *ret_have_id = false;
+                sm_nvme_log_caps_from_id(NULL, &caps);
+                sm_nvme_read_logs(fd, timeout, &caps, logs->buf, &logs->error_log,
+                                  &logs->self_test);
                 return 0;
         }
         if (r < 0)
                 return cmd_error(r, errno, "Identify Controller", node, err, errlen);
         *ret_have_id = true;
+        /* Only what Identify says is there (ELPE, OACS bit 4); a failing log read is
+         * reported in that log's place and does not fail the device. */
+        sm_nvme_log_caps_from_id(id_ctrl, &caps);
+        sm_nvme_read_logs(fd, timeout, &caps, logs->buf, &logs->error_log, &logs->self_test);
         return 0;
+}
+
+/* <stem>.error-log / <stem>.self-test-log beside the <stem>.smart-log capture. */
+static bool sibling(const char *smart_path, const char *suffix, char *buf, size_t n)
+{
+        size_t len = strlen(smart_path), sl = strlen(".smart-log"), xl = strlen(suffix);
+
+        if (len < sl || strcmp(smart_path + len - sl, ".smart-log") != 0 || len - sl + xl >= n)
+                return false;
+        memcpy(buf, smart_path, len - sl);
+        memcpy(buf + len - sl, suffix, xl + 1);
+        return true;
+}
+
+/*
+ * Replayed drive logs: `nvme error-log -b` ((ELPE+1) x 64 bytes) and
+ * `nvme get-log --log-id=6 --log-len=564 -b` captures; optional.
+ */
+static void read_replay_logs(const struct sm_device_id *id, struct logs *logs)
+{
+        static const uint32_t max_err = 256u * SM_NVME_ERR_ENTRY_SIZE; /* ELPE 255 */
+        _cleanup_free_ uint8_t *page = malloc(max_err);
+        char path[sizeof(id->devnode) + 16];
+        size_t len = 0;
+        int r;
+
+        memset(&logs->error_log, 0, sizeof(logs->error_log));
+        memset(&logs->self_test, 0, sizeof(logs->self_test));
+        if (!page) {
+                snprintf(logs->error_log.absent_reason, sizeof(logs->error_log.absent_reason),
+                         "out of memory");
+                snprintf(logs->self_test.absent_reason, sizeof(logs->self_test.absent_reason),
+                         "out of memory");
+                return;
+        }
+        if (!sibling(id->devnode, ".error-log", path, sizeof(path)) ||
+            (r = sm_read_file(path, page, max_err, &len)) == -ENOENT) {
+                snprintf(logs->error_log.absent_reason, sizeof(logs->error_log.absent_reason),
+                         "no capture (<name>.error-log, `nvme error-log -b`)");
+        } else if (r < 0) {
+                snprintf(logs->error_log.absent_reason, sizeof(logs->error_log.absent_reason),
+                         "cannot read the .error-log capture: %s", strerror(-r));
+        } else {
+                sm_nvme_decode_error_log(page, len, &logs->error_log);
+        }
+        if (!sibling(id->devnode, ".self-test-log", path, sizeof(path)) ||
+            (r = sm_read_file(path, page, max_err, &len)) == -ENOENT) {
+                snprintf(logs->self_test.absent_reason, sizeof(logs->self_test.absent_reason),
+                         "no capture (<name>.self-test-log, `nvme get-log --log-id=6 "
+                         "--log-len=564 -b`)");
+        } else if (r < 0) {
+                snprintf(logs->self_test.absent_reason, sizeof(logs->self_test.absent_reason),
+                         "cannot read the .self-test-log capture: %s", strerror(-r));
+        } else {
+                sm_nvme_decode_self_test_log(page, len, &logs->self_test);
+        }
+}
+
+/* The generic (protocol-independent) view of the logs, for the verdict. */
+static void logs_to_health(const struct logs *logs, struct sm_health *h)
+{
+        const struct sm_nvme_self_test_log *st = &logs->self_test;
+        const struct sm_nvme_error_log *el = &logs->error_log;
+
+        h->nvme.error_log = *el;
+        h->nvme.self_test = *st;
+        h->has_self_test = st->present && st->have_completed;
+        h->self_test_failed =
+                h->has_self_test && sm_nvme_self_test_result_failed(st->last_completed.result);
+        h->self_test_power_on_hours = h->has_self_test ? st->last_completed.power_on_hours : 0;
+        h->has_error_log = el->present;
+        h->error_log_entries = el->present ? el->valid_entries : 0;
+        h->error_log_newest_count = el->present ? el->newest_error_count : 0;
 }
 
 static int read_replay(const struct sm_device_id *id, uint8_t *log, uint8_t *id_ctrl,
@@ -507,15 +633,19 @@ static int collect_read(const struct sm_device_id *id, const struct sm_read_opts
         uint8_t log[SM_NVME_LOG_SIZE];
         _cleanup_free_ uint8_t *id_ctrl = malloc(ID_CTRL_SIZE);
         _cleanup_free_ struct sm_health *h = malloc(sizeof(*h));
+        _cleanup_free_ struct logs *logs = calloc(1, sizeof(*logs));
         bool have_id = false;
         int r;
 
-        if (!id_ctrl || !h)
+        if (!id_ctrl || !h || !logs)
                 return sm_errf(err, errlen, -ENOMEM, "out of memory");
-        if (id->replay)
+        if (id->replay) {
                 r = read_replay(id, log, id_ctrl, &have_id, err, errlen);
-        else
-                r = read_live(id, opts, log, id_ctrl, &have_id, err, errlen);
+                if (r >= 0)
+                        read_replay_logs(id, logs);
+        } else {
+                r = read_live(id, opts, log, id_ctrl, &have_id, logs, err, errlen);
+        }
         if (r < 0)
                 return r;
 
@@ -523,6 +653,7 @@ static int collect_read(const struct sm_device_id *id, const struct sm_read_opts
         sm_nvme_decode_health(log, h);
         if (have_id)
                 sm_nvme_decode_id_ctrl(id_ctrl, h);
+        logs_to_health(logs, h);
         *ret = *h;
         return 0;
 }
@@ -568,6 +699,180 @@ static void emit_threshold(uint16_t kelvin, bool have_id, const char *which, sm_
         emit(ctx, &r);
 }
 
+/* ----- the drive logs: JSON sections "nvme_error_log" and "nvme_self_test_log" ----- */
+
+/* clang-format off */
+#define EL(k, fl) {.kind = SM_JSON_NUMBER, .section = "nvme_error_log", .key = k, .flags = fl}
+#define ELROW(kd, k, fl) {.kind = kd, .section = "nvme_error_log", .array = "newest", .key = k, \
+                          .flags = fl}
+#define ST(kd, k, fl) {.kind = kd, .section = "nvme_self_test_log", .key = k, .flags = fl}
+#define STROW(kd, k, fl) {.kind = kd, .section = "nvme_self_test_log", .array = "newest", \
+                          .key = k, .flags = fl}
+/* clang-format on */
+
+static const struct sm_desc d_el_read = {
+        .json = {.kind = SM_JSON_BOOL, .section = "nvme_error_log", .key = "read"}};
+static const struct sm_desc d_el_absent = {
+        .json = {.kind = SM_JSON_STRING, .section = "nvme_error_log", .key = "absent_reason"}};
+static const struct sm_desc d_el_entries_read = {.json = EL("entries_read", 0)};
+static const struct sm_desc d_el_valid = {.family = &f_errlog_entries,
+                                          .json = EL("valid_entries", 0)};
+static const struct sm_desc d_el_newest = {.family = &f_errlog_newest,
+                                           .json = EL("newest_error_count", SM_JSON_EXACT)};
+static const struct sm_desc d_ele_count = {
+        .json = ELROW(SM_JSON_NUMBER, "error_count", SM_JSON_EXACT)};
+static const struct sm_desc d_ele_sqid = {.json = ELROW(SM_JSON_NUMBER, "sqid", 0)};
+static const struct sm_desc d_ele_cmdid = {.json = ELROW(SM_JSON_NUMBER, "cmdid", 0)};
+static const struct sm_desc d_ele_status = {.json = ELROW(SM_JSON_NUMBER, "status", 0)};
+static const struct sm_desc d_ele_status_text = {.json = ELROW(SM_JSON_STRING, "status_text", 0)};
+static const struct sm_desc d_ele_sct = {.json = ELROW(SM_JSON_NUMBER, "status_code_type", 0)};
+static const struct sm_desc d_ele_sc = {.json = ELROW(SM_JSON_NUMBER, "status_code", 0)};
+static const struct sm_desc d_ele_dnr = {.json = ELROW(SM_JSON_BOOL, "do_not_retry", 0)};
+static const struct sm_desc d_ele_more = {.json = ELROW(SM_JSON_BOOL, "more", 0)};
+static const struct sm_desc d_ele_phase = {.json = ELROW(SM_JSON_NUMBER, "phase_tag", 0)};
+static const struct sm_desc d_ele_pel = {.json = ELROW(SM_JSON_NUMBER, "parm_error_location", 0)};
+static const struct sm_desc d_ele_lba = {.json = ELROW(SM_JSON_NUMBER, "lba", SM_JSON_EXACT)};
+static const struct sm_desc d_ele_nsid = {.json = ELROW(SM_JSON_NUMBER, "nsid", 0)};
+static const struct sm_desc d_ele_vs = {.json = ELROW(SM_JSON_NUMBER, "vs", 0)};
+static const struct sm_desc d_ele_trtype = {.json = ELROW(SM_JSON_NUMBER, "trtype", 0)};
+static const struct sm_desc d_ele_cs = {.json = ELROW(SM_JSON_NUMBER, "cs", SM_JSON_EXACT)};
+static const struct sm_desc d_ele_tsi = {.json = ELROW(SM_JSON_NUMBER, "trtype_spec_info", 0)};
+
+static const struct sm_desc d_st_read = {.json = ST(SM_JSON_BOOL, "read", 0)};
+static const struct sm_desc d_st_absent = {.json = ST(SM_JSON_STRING, "absent_reason", 0)};
+static const struct sm_desc d_st_op = {.json = ST(SM_JSON_STRING, "current_operation", 0)};
+static const struct sm_desc d_st_running = {.family = &f_st_running,
+                                            .json = ST(SM_JSON_BOOL, "running", 0)};
+static const struct sm_desc d_st_progress = {.family = &f_st_progress};
+static const struct sm_desc d_st_percent = {
+        .json = ST(SM_JSON_NUMBER, "completion_percent", SM_JSON_NULL)};
+static const struct sm_desc d_st_results = {.family = &f_st_results,
+                                            .json = ST(SM_JSON_NUMBER, "results", 0)};
+static const struct sm_desc d_st_last_failed = {
+        .family = &f_st_last_failed,
+        .json = ST(SM_JSON_BOOL, "last_completed_failed", SM_JSON_NULL)};
+static const struct sm_desc d_st_last_result = {
+        .family = &f_st_last_result,
+        .json = ST(SM_JSON_STRING, "last_completed_result", SM_JSON_NULL)};
+static const struct sm_desc d_st_last_poh = {.family = &f_st_last_poh};
+static const struct sm_desc d_st_last_hours = {
+        .json = ST(SM_JSON_NUMBER, "last_completed_power_on_hours", SM_JSON_NULL)};
+static const struct sm_desc d_str_test = {.json = STROW(SM_JSON_STRING, "test", 0)};
+static const struct sm_desc d_str_result = {.json = STROW(SM_JSON_STRING, "result", 0)};
+static const struct sm_desc d_str_code = {.json = STROW(SM_JSON_NUMBER, "result_code", 0)};
+static const struct sm_desc d_str_segment = {.json = STROW(SM_JSON_NUMBER, "segment", 0)};
+static const struct sm_desc d_str_valid = {
+        .json = STROW(SM_JSON_NUMBER, "valid_diagnostic_information", 0)};
+static const struct sm_desc d_str_poh = {
+        .json = STROW(SM_JSON_NUMBER, "power_on_hours", SM_JSON_EXACT)};
+static const struct sm_desc d_str_nsid = {.json = STROW(SM_JSON_NUMBER, "nsid", SM_JSON_NULL)};
+static const struct sm_desc d_str_flba = {
+        .json = STROW(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL | SM_JSON_EXACT)};
+static const struct sm_desc d_str_sct = {
+        .json = STROW(SM_JSON_NUMBER, "status_code_type", SM_JSON_NULL)};
+static const struct sm_desc d_str_sc = {.json = STROW(SM_JSON_NUMBER, "status_code", SM_JSON_NULL)};
+
+/* Emit a number (exact decimal for 64-bit values), optionally in a row. */
+static void emit_u64(const struct sm_desc *d, uint64_t v, bool present, unsigned row,
+                     sm_emit_fn emit, void *ctx)
+{
+        char exact[24];
+        struct sm_reading r;
+
+        snprintf(exact, sizeof(exact), "%llu", (unsigned long long)v);
+        r = sm_reading_num(d, (double)v, exact);
+        r.present = present;
+        r.row = row;
+        emit(ctx, &r);
+}
+
+static void emit_str(const struct sm_desc *d, const char *s, unsigned row, sm_emit_fn emit,
+                     void *ctx)
+{
+        struct sm_reading r = {.desc = d, .str = s, .row = row, .present = s && *s};
+
+        emit(ctx, &r);
+}
+
+static void emit_error_log(const struct sm_nvme_error_log *el, sm_emit_fn emit, void *ctx)
+{
+        emit_u64(&d_el_read, el->present, true, 0, emit, ctx);
+        if (!el->present) {
+                emit_str(&d_el_absent, el->absent_reason, 0, emit, ctx);
+                return;
+        }
+        emit_u64(&d_el_entries_read, el->entries, true, 0, emit, ctx);
+        emit_u64(&d_el_valid, el->valid_entries, true, 0, emit, ctx);
+        emit_u64(&d_el_newest, el->newest_error_count, true, 0, emit, ctx);
+        for (unsigned i = 0; i < el->n_newest; i++) {
+                const struct sm_nvme_error_entry *e = &el->newest[i];
+
+                emit_u64(&d_ele_count, e->error_count, true, i, emit, ctx);
+                emit_u64(&d_ele_sqid, e->sqid, true, i, emit, ctx);
+                emit_u64(&d_ele_cmdid, e->cmdid, true, i, emit, ctx);
+                emit_u64(&d_ele_status, e->status, true, i, emit, ctx);
+                emit_str(&d_ele_status_text, e->status_text, i, emit, ctx);
+                emit_u64(&d_ele_sct, (e->status >> 8) & 0x7, true, i, emit, ctx);
+                emit_u64(&d_ele_sc, e->status & 0xff, true, i, emit, ctx);
+                emit_u64(&d_ele_dnr, (e->status >> 14) & 1, true, i, emit, ctx);
+                emit_u64(&d_ele_more, (e->status >> 13) & 1, true, i, emit, ctx);
+                emit_u64(&d_ele_phase, e->phase_tag, true, i, emit, ctx);
+                emit_u64(&d_ele_pel, e->parm_error_location, true, i, emit, ctx);
+                emit_u64(&d_ele_lba, e->lba, true, i, emit, ctx);
+                emit_u64(&d_ele_nsid, e->nsid, true, i, emit, ctx);
+                emit_u64(&d_ele_vs, e->vs, true, i, emit, ctx);
+                emit_u64(&d_ele_trtype, e->trtype, true, i, emit, ctx);
+                emit_u64(&d_ele_cs, e->cs, true, i, emit, ctx);
+                emit_u64(&d_ele_tsi, e->trtype_spec_info, true, i, emit, ctx);
+        }
+}
+
+static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn emit, void *ctx)
+{
+        const struct sm_nvme_self_test_result *c = &st->last_completed;
+        bool running = st->current_operation != 0;
+        struct sm_reading r;
+
+        emit_u64(&d_st_read, st->present, true, 0, emit, ctx);
+        if (!st->present) {
+                emit_str(&d_st_absent, st->absent_reason, 0, emit, ctx);
+                return;
+        }
+        emit_str(&d_st_op, sm_nvme_self_test_code_name(st->current_operation), 0, emit, ctx);
+        emit_u64(&d_st_running, running, true, 0, emit, ctx);
+        /* Prometheus: a ratio; JSON: the percent as the drive says it. */
+        r = sm_reading_num(&d_st_progress, st->completion_percent / 100.0, NULL);
+        r.present = running;
+        emit(ctx, &r);
+        emit_u64(&d_st_percent, st->completion_percent, running, 0, emit, ctx);
+        emit_u64(&d_st_results, st->n_results, true, 0, emit, ctx);
+        emit_u64(&d_st_last_failed, sm_nvme_self_test_result_failed(c->result), st->have_completed,
+                 0, emit, ctx);
+        r = sm_reading_num(&d_st_last_result, c->result, NULL);
+        r.str = st->have_completed ? sm_nvme_self_test_result_name(c->result) : NULL;
+        r.present = st->have_completed;
+        emit(ctx, &r);
+        r = sm_reading_num(&d_st_last_poh, (double)c->power_on_hours * 3600.0, NULL);
+        r.present = st->have_completed;
+        emit(ctx, &r);
+        emit_u64(&d_st_last_hours, c->power_on_hours, st->have_completed, 0, emit, ctx);
+        for (unsigned i = 0; i < st->n_newest; i++) {
+                const struct sm_nvme_self_test_result *t = &st->newest[i];
+
+                emit_str(&d_str_test, sm_nvme_self_test_code_name(t->code), i, emit, ctx);
+                emit_str(&d_str_result, sm_nvme_self_test_result_name(t->result), i, emit, ctx);
+                emit_u64(&d_str_code, t->result, true, i, emit, ctx);
+                emit_u64(&d_str_segment, t->segment, true, i, emit, ctx);
+                emit_u64(&d_str_valid, t->valid, true, i, emit, ctx);
+                emit_u64(&d_str_poh, t->power_on_hours, true, i, emit, ctx);
+                emit_u64(&d_str_nsid, t->nsid, t->valid & SM_NVME_ST_VALID_NSID, i, emit, ctx);
+                emit_u64(&d_str_flba, t->failing_lba, t->valid & SM_NVME_ST_VALID_FLBA, i, emit,
+                         ctx);
+                emit_u64(&d_str_sct, t->sct, t->valid & SM_NVME_ST_VALID_SCT, i, emit, ctx);
+                emit_u64(&d_str_sc, t->sc, t->valid & SM_NVME_ST_VALID_SC, i, emit, ctx);
+        }
+}
+
 static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
         const struct sm_nvme_health *nh = &h->nvme;
@@ -585,6 +890,8 @@ static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         emit(ctx, &r);
         emit_threshold(nh->wctemp, nh->have_id, "warning", emit, ctx);
         emit_threshold(nh->cctemp, nh->have_id, "critical", emit, ctx);
+        emit_error_log(&nh->error_log, emit, ctx);
+        emit_self_test(&nh->self_test, emit, ctx);
 }
 
 /* ===== what other modules ask of the page ===== */

@@ -24,7 +24,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/render.h"
+#include "agent/state.h"
+#include "collectors/nvme.h"
 #include "collectors/nvme_logs.h"
+#include "lib/buf.h"
 #include "test/check.h"
 #include "test/nvme/nvme-cli.h"
 
@@ -487,6 +491,215 @@ static void test_decode_self_test(const uint8_t *aborted)
               "512 bytes: '%s'", l.absent_reason);
 }
 
+/* ===== through the collector: live, replay, plain health data, JSON, Prometheus ===== */
+
+static char smart_path[192];
+
+static const cJSON *jget(const cJSON *o, const char *path)
+{
+        char buf[128], *save = NULL;
+
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save)) {
+                if (cJSON_IsArray(o))
+                        o = cJSON_GetArrayItem(o, atoi(k));
+                else
+                        o = cJSON_GetObjectItemCaseSensitive(o, k);
+        }
+        return o;
+}
+
+static void check_outputs(const struct sm_health *h, const char *name)
+{
+        struct sm_device_state d;
+        cJSON *root = cJSON_CreateObject();
+        const cJSON *v;
+        const struct sm_device_state *devs[] = {&d};
+        struct sm_buf b;
+        char *text;
+        /* 4990 h = 17964000 s; 35 % = 0.35. */
+        static const char *const lines[] = {
+                "ssdmon_nvme_error_log_entries{device=\"nvme0n1\"} 4",
+                "ssdmon_nvme_error_log_newest_error_count{device=\"nvme0n1\"} 7",
+                "ssdmon_nvme_self_test_running{device=\"nvme0n1\"} 1",
+                "ssdmon_nvme_self_test_progress_ratio{device=\"nvme0n1\"} 0.35",
+                "ssdmon_nvme_self_test_results{device=\"nvme0n1\"} 3",
+                "ssdmon_nvme_self_test_last_failed{device=\"nvme0n1\"} 1",
+                "ssdmon_nvme_self_test_last_result{device=\"nvme0n1\"} 7",
+                "ssdmon_nvme_self_test_last_power_on_seconds{device=\"nvme0n1\"} 17964000",
+        };
+
+        memset(&d, 0, sizeof(d));
+        snprintf(d.id.name, sizeof(d.id.name), "nvme0n1");
+        d.id.proto = SM_PROTO_NVME;
+        d.have_data = true;
+        d.status = SM_READ_OK;
+        d.health = *h;
+        CHECK(sm_render_json_protocol(root, &d) == 0, "%s: JSON renders", name);
+        v = jget(root, "nvme_error_log.valid_entries");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 4, "%s: JSON valid_entries", name);
+        v = jget(root, "nvme_error_log.newest.0.lba_string");
+        CHECK(cJSON_IsString(v) && strcmp(v->valuestring, "78187493530") == 0,
+              "%s: JSON newest[0].lba_string (12_3456_789Ah)", name);
+        v = jget(root, "nvme_error_log.newest.0.status_code_type");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 2, "%s: newest[0] SCT 2", name);
+        v = jget(root, "nvme_error_log.newest.0.status_code");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 0x81, "%s: newest[0] SC 81h", name);
+        v = jget(root, "nvme_error_log.newest.0.do_not_retry");
+        CHECK(cJSON_IsTrue(v), "%s: newest[0] DNR", name);
+        v = jget(root, "nvme_error_log.newest.3.sqid");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 0xffff, "%s: newest[3] sqid", name);
+        v = jget(root, "nvme_error_log.newest.4");
+        CHECK(v == NULL, "%s: four entries in the JSON", name);
+        v = jget(root, "nvme_self_test_log.last_completed_result");
+        CHECK(cJSON_IsString(v) && strcmp(v->valuestring, "failed_segment") == 0,
+              "%s: last completed result '%s'", name, cJSON_IsString(v) ? v->valuestring : "");
+        v = jget(root, "nvme_self_test_log.last_completed_power_on_hours");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 4990, "%s: last completed POH", name);
+        v = jget(root, "nvme_self_test_log.completion_percent");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 35, "%s: completion 35", name);
+        v = jget(root, "nvme_self_test_log.newest.0.result");
+        CHECK(cJSON_IsString(v) && strcmp(v->valuestring, "aborted_by_command") == 0,
+              "%s: newest result", name);
+        v = jget(root, "nvme_self_test_log.newest.0.failing_lba");
+        CHECK(cJSON_IsNull(v), "%s: newest[0] failing LBA null (FLBAV clear)", name);
+        v = jget(root, "nvme_self_test_log.newest.1.failing_lba");
+        CHECK(cJSON_IsNumber(v) && v->valuedouble == 0x1234567, "%s: newest[1] failing LBA", name);
+        cJSON_Delete(root);
+
+        sm_buf_init(&b);
+        sm_render_prom_protocol(&b, SM_PROTO_NVME, devs, 1);
+        text = sm_buf_steal(&b, NULL);
+        CHECK(text != NULL, "%s: Prometheus renders", name);
+        for (size_t i = 0; text && i < sizeof(lines) / sizeof(lines[0]); i++) {
+                char want[200];
+
+                snprintf(want, sizeof(want), "\n%s\n", lines[i]);
+                CHECK(strstr(text, want) != NULL, "%s: Prometheus line missing: %s", name,
+                      lines[i]);
+        }
+        /* No per-entry series: nothing with an LBA, CID or status label. */
+        CHECK(text && !strstr(text, "lba=") && !strstr(text, "cmdid=") && !strstr(text, "status="),
+              "%s: no per-entry labels", name);
+        free(text);
+}
+
+static void check_plain(const struct sm_health *h, const char *name)
+{
+        CHECK(h->has_self_test && h->self_test_failed && h->self_test_power_on_hours == 4990,
+              "%s: health self-test: has %d failed %d POH %llu", name, h->has_self_test,
+              h->self_test_failed, (unsigned long long)h->self_test_power_on_hours);
+        CHECK(h->has_error_log && h->error_log_entries == 4 && h->error_log_newest_count == 7,
+              "%s: health error log: has %d entries %u newest %llu", name, h->has_error_log,
+              h->error_log_entries, (unsigned long long)h->error_log_newest_count);
+}
+
+static void test_collector(const char *full_path, const char *st_file)
+{
+        uint8_t smart[512], id[4096];
+        struct sm_device_id dev_id;
+        struct sm_read_opts opts = {.timeout_ms = 2000};
+        struct sm_health *h = calloc(1, sizeof(*h));
+        char err[192] = "", lines[8][256], p[224];
+        int r, n;
+
+        memset(smart, 0, sizeof(smart));
+        smart[1] = 0x2c; /* 300 K */
+        smart[2] = 0x01;
+        write_file(smart_path, smart, sizeof(smart));
+        build_id(id, 0x0016, 0x02, 3); /* Format, Firmware, Self-test (bit 4); ELPE 3 */
+        write_file(id_path, id, sizeof(id));
+        setenv("SM_NVME_MOCK_SMART", smart_path, 1);
+        setenv("SM_NVME_MOCK_IDCTRL", id_path, 1);
+
+        /* Live. */
+        memset(&dev_id, 0, sizeof(dev_id));
+        snprintf(dev_id.devnode, sizeof(dev_id.devnode), "%s", dev);
+        snprintf(dev_id.name, sizeof(dev_id.name), "nvme0n1");
+        dev_id.proto = SM_PROTO_NVME;
+        serve_files(full_path, st_file);
+        r = sm_nvme_collector.read(&dev_id, &opts, h, err, sizeof(err));
+        CHECK(r == 0, "live read %d (%s)", r, err);
+        n = read_cmds(lines, 8);
+        CHECK(n == 4 && starts(lines[0], "opcode=0x02 nsid=0xffffffff cdw10=0x007f8002 ") &&
+                      starts(lines[1], "opcode=0x06 ") &&
+                      starts(lines[2], "opcode=0x02 nsid=0xffffffff cdw10=0x003f8001 ") &&
+                      starts(lines[3], "opcode=0x02 nsid=0xffffffff cdw10=0x008c8006 "),
+              "live: SMART, Identify, error log, self-test log (%d commands)", n);
+        check_plain(h, "live");
+        check_outputs(h, "live");
+
+        /* Live, OACS bit 4 clear: no 06h; the JSON says why. */
+        build_id(id, 0x0006, 0x02, 3);
+        write_file(id_path, id, sizeof(id));
+        serve_files(full_path, st_file);
+        r = sm_nvme_collector.read(&dev_id, &opts, h, err, sizeof(err));
+        n = read_cmds(lines, 8);
+        CHECK(r == 0 && n == 3, "OACS bit 4 clear: 3 commands, got %d", n);
+        for (int i = 0; i < n; i++)
+                CHECK(!strstr(lines[i], "cdw10=0x008c8006") && !starts(lines[i], "opcode=0x14"),
+                      "OACS bit 4 clear: %s", lines[i]);
+        CHECK(!h->has_self_test && !h->nvme.self_test.present, "no self-test data");
+        {
+                struct sm_device_state d;
+                cJSON *root = cJSON_CreateObject();
+                const cJSON *v;
+
+                memset(&d, 0, sizeof(d));
+                d.id = dev_id;
+                d.have_data = true;
+                d.health = *h;
+                sm_render_json_protocol(root, &d);
+                v = jget(root, "nvme_self_test_log.read");
+                CHECK(cJSON_IsFalse(v), "JSON self-test read false");
+                v = jget(root, "nvme_self_test_log.absent_reason");
+                CHECK(cJSON_IsString(v) && strstr(v->valuestring, "OACS bit 4"),
+                      "JSON says why: '%s'", cJSON_IsString(v) ? v->valuestring : "");
+                cJSON_Delete(root);
+        }
+
+        /* Replay: <stem>.smart-log, .id-ctrl, .error-log, .self-test-log. */
+        build_id(id, 0x0016, 0x02, 3);
+        write_file(id_path, id, sizeof(id));
+        unlink(log_path);
+        memset(&dev_id, 0, sizeof(dev_id));
+        dev_id.replay = true;
+        dev_id.proto = SM_PROTO_NVME;
+        snprintf(dev_id.name, sizeof(dev_id.name), "hand");
+        snprintf(dev_id.devnode, sizeof(dev_id.devnode), "%s", smart_path);
+        snprintf(dev_id.aux, sizeof(dev_id.aux), "%s", id_path);
+        r = sm_nvme_collector.read(&dev_id, &opts, h, err, sizeof(err));
+        CHECK(r == 0, "replay read %d (%s)", r, err);
+        CHECK(read_cmds(lines, 8) == 0, "replay sends nothing");
+        check_plain(h, "replay");
+        check_outputs(h, "replay");
+
+        /* Replay without the log captures: absent, and why. */
+        snprintf(p, sizeof(p), "%s/hand.error-log", dir);
+        {
+                char moved[224];
+
+                snprintf(moved, sizeof(moved), "%s/moved.error-log", dir);
+                CHECK(rename(p, moved) == 0, "move the error log capture away");
+                r = sm_nvme_collector.read(&dev_id, &opts, h, err, sizeof(err));
+                CHECK(r == 0 && !h->has_error_log && !h->nvme.error_log.present &&
+                              strstr(h->nvme.error_log.absent_reason, "no capture"),
+                      "replay without .error-log: '%s'", h->nvme.error_log.absent_reason);
+                /* A capture of a wrong size: absent, not a crash, the device still read. */
+                write_file(p, "short", 5);
+                r = sm_nvme_collector.read(&dev_id, &opts, h, err, sizeof(err));
+                CHECK(r == 0 && !h->nvme.error_log.present &&
+                              strstr(h->nvme.error_log.absent_reason, "multiple of 64"),
+                      "replay with a 5-byte .error-log: %d '%s'", r,
+                      h->nvme.error_log.absent_reason);
+                rename(moved, p);
+        }
+        unsetenv("SM_NVME_MOCK_SMART");
+        unsetenv("SM_NVME_MOCK_IDCTRL");
+        unlink(smart_path);
+        free(h);
+}
+
 /* ===== against nvme-cli ===== */
 
 static double jnum(const cJSON *o, const char *key)
@@ -649,6 +862,8 @@ int main(void)
         test_decode_full(full);
         test_decode_shapes();
         test_decode_self_test(st);
+        snprintf(smart_path, sizeof(smart_path), "%s/hand.smart-log", dir);
+        test_collector(err_path, st_path);
 
         unsetenv("SM_NVME_MOCK_LOG");
         have_cli = system("nvme version >/dev/null 2>&1") == 0;

@@ -144,7 +144,21 @@ static void check_commands(unsigned timeout_ms)
         int n = read_log(lines, 8);
         unsigned t = 0;
 
-        CHECK(n == 2, "expected 2 admin commands (Get Log Page, Identify), got %d", n);
+        /* SMART/Health, Identify, then what Identify allows: this Identify has ELPE 0
+         * (one error log entry) and OACS bit 4 clear (no self-test log). */
+        CHECK(n == 3,
+              "expected 3 admin commands (Get Log Page 02h, Identify, Get Log Page 01h), "
+              "got %d",
+              n);
+        /* Error log: 1 entry = 64 bytes, NUMD 15 (0Fh), RAE, NSID all: CDW10 000F_8001h. */
+        if (n >= 3)
+                CHECK(strncmp(lines[2],
+                              "opcode=0x02 nsid=0xffffffff cdw10=0x000f8001 cdw11=0x00000000 "
+                              "cdw12=0x00000000 cdw13=0x00000000 cdw14=0x00000000 data_len=64 ",
+                              strlen("opcode=0x02 nsid=0xffffffff cdw10=0x000f8001 "
+                                     "cdw11=0x00000000 cdw12=0x00000000 cdw13=0x00000000 "
+                                     "cdw14=0x00000000 data_len=64 ")) == 0,
+                      "Get Log Page 01h command: %s", lines[2]);
         if (n < 1)
                 return;
         /* Get Log Page: opcode 02h, NSID all, CDW10 = LID 02h | RAE (bit 15) | NUMDL 127. */
@@ -464,6 +478,16 @@ static void test_identify_refused(const uint8_t *page)
         if (r == 0) {
                 check_health(&h, page, false);
                 CHECK(h.ident.model[0] == '\0', "no model without Identify");
+        }
+        /* What the controller supports is unknown: no log is asked for. */
+        {
+                char lines[8][256];
+                int n = read_log(lines, 8);
+
+                CHECK(n == 2, "Identify refused: 2 commands (02h, Identify), got %d", n);
+                CHECK(!h.nvme.error_log.present && !h.nvme.self_test.present &&
+                              strstr(h.nvme.error_log.absent_reason, "Identify"),
+                      "logs absent: '%s'", h.nvme.error_log.absent_reason);
         }
 }
 
