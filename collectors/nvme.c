@@ -76,13 +76,13 @@ SM_FAMILY(static, f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius",
           "threshold");
 
 /* The drive logs (nvme_logs.h): one series each per device, no per-entry labels. */
-FAMILY(f_errlog_entries, "ssdmon_nvme_error_log_entries", SM_GAUGE, "",
+FAMILY(f_errlog_entries, "ssdmon_nvme_error_log_valid_entries", SM_GAUGE, "",
        "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the "
        "ELPE+1 the controller keeps)",
        NULL);
-FAMILY(f_errlog_newest, "ssdmon_nvme_error_log_newest_error_count", SM_GAUGE, "",
-       "Error Count of the newest Error Information log entry, 0 if none (the controller's "
-       "lifetime error number; details in the JSON)",
+FAMILY(f_errlog_newest, "ssdmon_nvme_error_log_newest_error_id", SM_GAUGE, "",
+       "Error Count of the newest Error Information log entry: the controller's unique, "
+       "incrementing number of that error, 0 if none (details in the JSON)",
        NULL);
 FAMILY(f_st_running, "ssdmon_nvme_self_test_running", SM_GAUGE, "",
        "1 while a device self-test runs (the agent never starts or aborts one)", NULL);

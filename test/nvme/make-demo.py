@@ -82,10 +82,49 @@ def synthetic_id():
     b[4:24] = pad("SYNTHETIC0001", 20)
     b[24:64] = pad("ssd-monitor synthetic worn-out NVMe", 40)
     b[64:72] = pad("1.0", 8)
+    struct.pack_into("<H", b, 256, 0x0016)  # OACS: Format, Firmware, Device Self-test (bit 4)
+    b[261] = 0x02  # LPA: Commands Supported and Effects
+    b[262] = 15  # ELPE: 16 Error Information log entries
     struct.pack_into("<HH", b, 266, 343, 358)  # WCTEMP 70 C, CCTEMP 85 C
     b[280:296] = (960197124096).to_bytes(16, "little")
     struct.pack_into("<I", b, 516, 1)
     return bytes(b)
+
+
+def synthetic_error_log():
+    """16 entries (ELPE 15), the newest first, error counts 4096..4081 (the SMART log's
+    Number of Error Information Log Entries is 4096): unrecovered read errors (SCT 2h,
+    SC 81h, DNR) on I/O queue 3 at growing LBAs, every fourth an Invalid Field (SCT 0,
+    SC 02h, DNR) on the admin queue. Layout: NVMe Base 2.0 "Error Information Log Entry"."""
+    out = bytearray()
+    for i in range(16):
+        count = 4096 - i
+        if i % 4 == 3:
+            sqid, cid, status, pel, lba, nsid = 0, 0x1000 + i, 0x4002, 0x0328, 0, 0xFFFFFFFF
+        else:
+            sqid, cid, status, pel, lba, nsid = 3, 0x200 + i, 0x4281, 0xFFFF, 0x3A2B1C - 8 * i, 1
+        e = struct.pack("<QHHHHQIBB2xQH22x", count, sqid, cid, status << 1 | (i & 1), pel, lba,
+                        nsid, 0, 0, 0, 0)
+        assert len(e) == 64
+        out += e
+    return bytes(out)
+
+
+def synthetic_self_test_log():
+    """Device Self-test log (564 bytes): no test running; newest a short test that
+    completed with a failed segment (result 7h, segment 2, NSID/FLBA/SCT/SC valid,
+    failing LBA 3A2B1Ch, SCT 2h SC 81h) at 51990 h; before it an extended test
+    aborted by a controller reset (2h) and a short test without error."""
+    p = bytearray(564)
+    results = [
+        (0x17, 2, 0x0F, 51990, 1, 0x3A2B1C, 2, 0x81),
+        (0x22, 0, 0x00, 51500, 0, 0, 0, 0),
+        (0x10, 0, 0x00, 51000, 0, 0, 0, 0),
+    ]
+    for i in range(20):
+        r = results[i] if i < len(results) else (0x0F, 0, 0, 0, 0, 0, 0, 0)
+        p[4 + 28 * i:32 + 28 * i] = struct.pack("<BBBxQIQBB2x", *r)
+    return bytes(p)
 
 
 def write(path, data):
@@ -107,6 +146,8 @@ def main():
             write(os.path.join(DEMO, "nvme-qemu." + ext), f.read())
     write(os.path.join(DEMO, "nvme-synthetic-worn-out.smart-log"), synthetic())
     write(os.path.join(DEMO, "nvme-synthetic-worn-out.id-ctrl"), synthetic_id())
+    write(os.path.join(DEMO, "nvme-synthetic-worn-out.error-log"), synthetic_error_log())
+    write(os.path.join(DEMO, "nvme-synthetic-worn-out.self-test-log"), synthetic_self_test_log())
     return 0
 
 
