@@ -279,6 +279,7 @@ def refs_for(vm, dm, serials):
             r[ser] = {"smartctl": smartctl(vm, d["ctrl"]),
                       "smart_log": nvme_json(vm, "smart-log", d["ctrl"]),
                       "id_ctrl": nvme_json(vm, "id-ctrl", d["ctrl"]),
+                      "error_log": nvme_json(vm, "error-log", d["ctrl"]),
                       "id_ns": nvme_json(vm, "id-ns", d["name"])}
         else:
             r[ser] = {"smartctl": smartctl(vm, d["name"]),
@@ -453,6 +454,23 @@ def check_nvme(c, s, jdev, ser, ref):
          ic["wctemp"] - 273 if ic["wctemp"] else None, "warning threshold (id-ctrl wctemp - 273)")
     c.eq(value(s, "ssdmon_nvme_temperature_threshold_celsius", device=dev, threshold="critical"),
          ic["cctemp"] - 273 if ic["cctemp"] else None, "critical threshold (id-ctrl cctemp - 273)")
+    # Drive logs, gated on Identify (QEMU 7.2: ELPE 0, OACS 0x10a, so no self-test log).
+    errors = [e for e in ref["error_log"].get("errors", []) if e.get("error_count")]
+    c.eq(value(s, "ssdmon_nvme_error_log_valid_entries", device=dev), len(errors),
+         "ssdmon_nvme_error_log_valid_entries (nvme error-log: entries with an error count)")
+    self_test = bool(ic["oacs"] & 0x10)
+    c.eq(value(s, "ssdmon_nvme_self_test_results", device=dev) is not None, self_test,
+         "self-test series only if id-ctrl oacs bit 4 (oacs %#x)" % ic["oacs"])
+    if jdev is not None:
+        el = jdev.get("nvme_error_log") or {}
+        c.eq((el.get("read"), el.get("entries_read"), el.get("valid_entries")),
+             (True, min(ic["elpe"] + 1, 64), len(errors)),
+             "JSON nvme_error_log: read, ELPE+1 entries, valid entries as nvme-cli")
+        st = jdev.get("nvme_self_test_log") or {}
+        c.eq(st.get("read"), self_test, "JSON nvme_self_test_log.read (oacs bit 4)")
+        if not self_test:
+            c.ok("OACS bit 4" in (st.get("absent_reason") or ""), "JSON says why no self-test log",
+                 st.get("absent_reason"))
     if c.ok(jdev is not None, "listed in /api/v1/devices"):
         h = jdev.get("health") or {}
         c.eq((jdev.get("model"), jdev.get("serial"), jdev.get("firmware")),
