@@ -76,31 +76,33 @@ SM_FAMILY(static, f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius",
           "threshold");
 
 /* The drive logs (nvme_logs.h): one series each per device, no per-entry labels. */
-FAMILY(f_errlog_entries, "ssdmon_nvme_error_log_valid_entries", SM_GAUGE, "",
-       "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the "
-       "ELPE+1 the controller keeps)",
-       NULL);
-FAMILY(f_errlog_newest, "ssdmon_nvme_error_log_newest_error_id", SM_GAUGE, "",
-       "Error Count of the newest Error Information log entry: the controller's unique, "
-       "incrementing number of that error, 0 if none (details in the JSON)",
-       NULL);
-FAMILY(f_st_running, "ssdmon_nvme_self_test_running", SM_GAUGE, "",
-       "1 while a device self-test runs (the agent never starts or aborts one)", NULL);
-FAMILY(f_st_progress, "ssdmon_nvme_self_test_progress_ratio", SM_GAUGE, "ratio",
-       "Completion of the running device self-test, 0..1", NULL);
-FAMILY(f_st_results, "ssdmon_nvme_self_test_results", SM_GAUGE, "",
-       "Results in the NVMe Device Self-test log (at most 20, aborted tests included)", NULL);
-FAMILY(f_st_last_failed, "ssdmon_nvme_self_test_last_failed", SM_GAUGE, "",
-       "1 if the newest completed device self-test failed (fatal error or failed segment), 0 if "
-       "it passed; no sample without a completed test",
-       NULL);
-FAMILY(f_st_last_result, "ssdmon_nvme_self_test_last_result", SM_GAUGE, "",
-       "Result code of the newest completed device self-test (NVMe: 0 no error, 5 fatal error, 6 "
-       "failed segment unknown, 7 failed segment)",
-       NULL);
-FAMILY(f_st_last_poh, "ssdmon_nvme_self_test_last_power_on_seconds", SM_GAUGE, "seconds",
-       "Power-on time at which the newest completed device self-test ended (reported in hours)",
-       NULL);
+SM_FAMILY(static, f_errlog_entries, "ssdmon_nvme_error_log_valid_entries", SM_GAUGE, "", 0,
+          "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the "
+          "ELPE+1 the controller keeps)",
+          NULL);
+SM_FAMILY(static, f_errlog_newest, "ssdmon_nvme_error_log_newest_error_id", SM_GAUGE, "", 0,
+          "Error Count of the newest Error Information log entry: the controller's unique, "
+          "incrementing number of that error, 0 if none (details in the JSON)",
+          NULL);
+SM_FAMILY(static, f_st_running, "ssdmon_nvme_self_test_running", SM_GAUGE, "", 0,
+          "1 while a device self-test runs (the agent never starts or aborts one)", NULL);
+SM_FAMILY(static, f_st_progress, "ssdmon_nvme_self_test_progress_ratio", SM_GAUGE, "ratio", 0,
+          "Completion of the running device self-test, 0..1", NULL);
+SM_FAMILY(static, f_st_results, "ssdmon_nvme_self_test_results", SM_GAUGE, "", 0,
+          "Results in the NVMe Device Self-test log (at most 20, aborted tests included)", NULL);
+SM_FAMILY(static, f_st_last_failed, "ssdmon_nvme_self_test_last_failed", SM_GAUGE, "", 0,
+          "1 if the newest completed device self-test failed (fatal error or failed segment), 0 if "
+          "it passed; no sample without a completed test",
+          NULL);
+SM_FAMILY(
+        static, f_st_last_result, "ssdmon_nvme_self_test_last_result", SM_GAUGE, "", 0,
+        "Result code of the newest completed device self-test (NVMe: 0 no error, 5 fatal error, 6 "
+        "failed segment unknown, 7 failed segment)",
+        NULL);
+SM_FAMILY(static, f_st_last_poh, "ssdmon_nvme_self_test_last_power_on_seconds", SM_GAUGE, "seconds",
+          0,
+          "Power-on time at which the newest completed device self-test ended (reported in hours)",
+          NULL);
 
 /* Exposition order of this protocol's families (shared ones where their rows are). */
 static const struct sm_family *const nvme_families[] = {
@@ -568,7 +570,7 @@ static void read_replay_logs(const struct sm_device_id *id, struct logs *logs)
                 return;
         }
         if (!sibling(id->devnode, ".error-log", path, sizeof(path)) ||
-            (r = sm_read_file(path, page, max_err, &len)) == -ENOENT) {
+            (r = sm_read_file(path, page, max_err, &len, SM_FILE_NONBLOCK)) == -ENOENT) {
                 snprintf(logs->error_log.absent_reason, sizeof(logs->error_log.absent_reason),
                          "no capture (<name>.error-log, `nvme error-log -b`)");
         } else if (r < 0) {
@@ -578,7 +580,7 @@ static void read_replay_logs(const struct sm_device_id *id, struct logs *logs)
                 sm_nvme_decode_error_log(page, len, &logs->error_log);
         }
         if (!sibling(id->devnode, ".self-test-log", path, sizeof(path)) ||
-            (r = sm_read_file(path, page, max_err, &len)) == -ENOENT) {
+            (r = sm_read_file(path, page, max_err, &len, SM_FILE_NONBLOCK)) == -ENOENT) {
                 snprintf(logs->self_test.absent_reason, sizeof(logs->self_test.absent_reason),
                          "no capture (<name>.self-test-log, `nvme get-log --log-id=6 "
                          "--log-len=564 -b`)");
@@ -776,10 +778,10 @@ static const struct sm_desc d_str_sc = {.json = STROW(SM_JSON_NUMBER, "status_co
 static void emit_u64(const struct sm_desc *d, uint64_t v, bool present, unsigned row,
                      sm_emit_fn emit, void *ctx)
 {
-        char exact[24];
+        char exact[SM_FMT_MAX];
         struct sm_reading r;
 
-        snprintf(exact, sizeof(exact), "%llu", (unsigned long long)v);
+        sm_fmt_u64(v, exact, sizeof(exact));
         r = sm_reading_num(d, (double)v, exact);
         r.present = present;
         r.row = row;
