@@ -44,6 +44,9 @@ static const char usage[] =
         "                                   serve, rewritten after every collection\n"
         "                                   (default " DEFAULT_FEATURES_FILE ")\n"
         "  --features.expiry=DURATION       expiry written into the feature file (default 1h)\n"
+        "  --ata.drivedb=PATH               smartmontools drive database for ATA attribute names\n"
+        "                                   and endurance (default: /var/lib/smartmontools/\n"
+        "                                   drivedb/drivedb.h, else /usr/share/smartmontools/)\n"
         "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
         "  --no-drop-privileges             keep all capabilities (debugging only)\n"
         "  -h, --help                       this text\n"
@@ -116,6 +119,7 @@ enum {
         O_FEATURES_FILE,
         O_FEATURES_EXPIRY,
         O_LOG_LEVEL,
+        O_ATA_DRIVEDB,
         O_NO_DROP,
         O_HELP,
         O_VERSION,
@@ -141,6 +145,7 @@ static const struct opt opts[] = {
         {"features.file", OPT_STRING, O_FEATURES_FILE},
         {"features.expiry", OPT_DURATION, O_FEATURES_EXPIRY},
         {"log.level", OPT_STRING, O_LOG_LEVEL},
+        {"ata.drivedb", OPT_STRING, O_ATA_DRIVEDB},
         {"no-drop-privileges", OPT_FLAG, O_NO_DROP},
         {"help", OPT_FLAG, O_HELP},
         {"version", OPT_FLAG, O_VERSION},
@@ -267,6 +272,11 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                         return fail(err, errlen, "--%s: at most %d devices", o->name,
                                     SM_MAX_DEVICES);
                 c->devices[c->n_devices++] = v;
+                return 0;
+        case O_ATA_DRIVEDB:
+                if (!v[0])
+                        return fail(err, errlen, "--%s: empty path", o->name);
+                c->ata_drivedb = v;
                 return 0;
         case O_REPLAY:
                 if (v[0] == '\0' || strlen(v) >= 200)

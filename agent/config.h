@@ -48,6 +48,7 @@ struct sm_config {
         const char *features_file;   /* features: output file (default NFD's features.d path) */
         bool features_file_set;      /* --features.file given: serve also refreshes the file */
         uint64_t features_expiry_s;  /* features: expiry written into the file */
+        const char *ata_drivedb;     /* --ata.drivedb: smartmontools drivedb.h (NULL: default) */
 };
 
 /*

@@ -20,6 +20,8 @@
 #include "agent/poller.h"
 #include "agent/privs.h"
 #include "agent/snapshot.h"
+#include "collectors/ata.h"
+#include "collectors/drivedb.h"
 #include "lib/err.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -229,8 +231,48 @@ static int serve(const struct sm_config *cfg)
         return 0;
 }
 
+/*
+ * smartmontools' drive database: --ata.drivedb (an error there is fatal), else the copy
+ * update-smart-drivedb keeps fresh, else Debian's; none found or unparsable (default
+ * paths only) leaves libatasmart's attribute names and no attribute-based endurance.
+ */
+static int load_drivedb(const struct sm_config *cfg, struct sm_drivedb **ret)
+{
+        static const char *const defaults[] = {
+                "/var/lib/smartmontools/drivedb/drivedb.h",
+                "/usr/share/smartmontools/drivedb.h",
+        };
+        char err[512];
+        int r;
+
+        *ret = NULL;
+        if (cfg->ata_drivedb) {
+                r = sm_drivedb_load(cfg->ata_drivedb, ret, err, sizeof(err));
+                if (r < 0)
+                        fprintf(stderr, "ssd-monitor: --ata.drivedb: %s\n", err);
+                return r;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+                if (access(defaults[i], F_OK) != 0)
+                        continue;
+                r = sm_drivedb_load(defaults[i], ret, err, sizeof(err));
+                if (r == 0) {
+                        sm_log_debug("drive database %s (%s, %zu entries)", defaults[i],
+                                     sm_drivedb_version(*ret), sm_drivedb_entries(*ret));
+                        return 0;
+                }
+                sm_log_warn("drive database not used: %s", err);
+        }
+        if (!*ret)
+                sm_log_info("no smartmontools drive database: ATA attributes keep libatasmart's "
+                            "names, no endurance from attributes (--ata.drivedb=PATH)");
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
+        struct sm_drivedb *db = NULL;
+        int rc;
         struct sm_config cfg;
         char err[512] = "";
 
@@ -250,12 +292,24 @@ int main(int argc, char **argv)
         case SM_MODE_VERSION:
                 printf("ssd-monitor %s\n", SM_VERSION);
                 return 0;
-        case SM_MODE_CHECK:
-                return sm_oneshot_check(&cfg);
-        case SM_MODE_FEATURES:
-                return sm_oneshot_features(&cfg);
-        case SM_MODE_SERVE:
+        default:
                 break;
         }
-        return serve(&cfg);
+        if (load_drivedb(&cfg, &db) < 0)
+                return 2;
+        sm_ata_set_drivedb(db);
+        switch (cfg.mode) {
+        case SM_MODE_CHECK:
+                rc = sm_oneshot_check(&cfg);
+                break;
+        case SM_MODE_FEATURES:
+                rc = sm_oneshot_features(&cfg);
+                break;
+        default:
+                rc = serve(&cfg);
+                break;
+        }
+        sm_ata_set_drivedb(NULL);
+        sm_drivedb_free(db);
+        return rc;
 }

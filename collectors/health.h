@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "endurance.h"
 #include "metric.h"
 #include "nvme_logs.h"
 
@@ -39,6 +40,7 @@ struct sm_ata_health {
         bool status_good;
         unsigned n_attrs;
         struct sm_ata_attr attrs[SM_ATA_MAX_ATTRS];
+        struct sm_endurance endurance; /* life used, host bytes: see endurance.h */
 };
 
 #define SM_NVME_LOG_SIZE 512

@@ -67,6 +67,16 @@ for lib in $libs; do
 done
 [ -f "$src/LICENSE" ] && cp "$src/LICENSE" "$root/usr/share/doc/ssd-monitor/"
 
+# smartmontools' drive database (attribute names and endurance rules; GPL-2.0-or-later)
+# with its copyright file, at the path the agent looks for it.
+if [ -f /usr/share/smartmontools/drivedb.h ]; then
+	mkdir -p "$root/usr/share/smartmontools" "$root/usr/share/doc/smartmontools"
+	cp /usr/share/smartmontools/drivedb.h "$root/usr/share/smartmontools/drivedb.h"
+	cp /usr/share/doc/smartmontools/copyright "$root/usr/share/doc/smartmontools/copyright"
+	echo "smartmontools $(dpkg-query -W -f='${Version}' smartmontools) /usr/share/smartmontools/drivedb.h" \
+		>>"$root/usr/share/doc/ssd-monitor/debian-packages.txt"
+fi
+
 # Demo captures: `ssd-monitor --replay=/usr/share/ssd-monitor/demo` runs anywhere.
 if [ -d "$src/test/data/demo" ]; then
 	cp -r "$src/test/data/demo" "$root/usr/share/ssd-monitor/demo"
