@@ -295,17 +295,20 @@ int main(int argc, char **argv)
         default:
                 break;
         }
-        if (load_drivedb(&cfg, &db) < 0)
-                return 2;
-        sm_ata_set_drivedb(db);
         switch (cfg.mode) {
         case SM_MODE_CHECK:
+                /* The one-shot modes report verdicts, which do not depend on attribute
+                 * names: no drive database (its first match per model costs regex
+                 * compilations a periodic plugin would pay on every run). */
                 rc = sm_oneshot_check(&cfg);
                 break;
         case SM_MODE_FEATURES:
                 rc = sm_oneshot_features(&cfg);
                 break;
         default:
+                if (load_drivedb(&cfg, &db) < 0)
+                        return 2;
+                sm_ata_set_drivedb(db);
                 rc = serve(&cfg);
                 break;
         }

@@ -50,6 +50,7 @@ struct entry {
 };
 
 struct sm_drivedb {
+        char origin[256]; /* file name for errors */
         char *strs;
         size_t strs_len, strs_cap;
         struct entry *entries;
@@ -522,14 +523,14 @@ static int parse_presets(struct parser *ps, unsigned line, uint32_t off)
 
 /* ---- entries ---- */
 
+/* Load time: only the cheap shape check (compiling ~1500 regexes would cost more
+ * than matching a drive; a regex that does not compile is reported by the match). */
 static int check_regex(struct parser *ps, unsigned line, const char *what, const char *re)
 {
-        regex_t rx;
-        char msg[128];
+        const char *why = regex_too_costly(re);
 
-        if (compile(&rx, re, msg, sizeof(msg)) < 0)
-                return perr(ps, line, "%s: %s", what, msg);
-        regfree(&rx);
+        if (why)
+                return perr(ps, line, "%s: regular expression too costly (%s)", what, why);
         return 0;
 }
 
@@ -647,6 +648,7 @@ int sm_drivedb_parse(const char *text, size_t len, const char *origin, struct sm
                 return -ENOMEM;
         db->default_entry = -1;
         db->version_entry = -1;
+        fmt(db->origin, sizeof(db->origin), "%s", ps.origin);
         ps.db = db;
         for (;;) {
                 r = skip_ws(&ps);
@@ -757,7 +759,8 @@ const char *sm_drivedb_version(const struct sm_drivedb *db)
 }
 
 /* Whole-string match (smartctl: "^FULLSTRING$" is the same as "FULLSTRING"). */
-static int full_match(const char *re, const char *s, bool *ret, char *err, size_t errlen)
+static int full_match(const struct sm_drivedb *db, const struct entry *e, const char *what,
+                      const char *re, const char *s, bool *ret, char *err, size_t errlen)
 {
         regex_t rx;
         regmatch_t m;
@@ -766,7 +769,7 @@ static int full_match(const char *re, const char *s, bool *ret, char *err, size_
 
         *ret = false;
         if (compile(&rx, re, msg, sizeof(msg)) < 0) {
-                fmt(err, errlen, "drivedb: %s", msg);
+                fmt(err, errlen, "%s:%u: %s: %s", db->origin, e->line, what, msg);
                 return -EINVAL;
         }
         r = regexec(&rx, s, 1, &m, 0);
@@ -798,13 +801,14 @@ int sm_drivedb_match(const struct sm_drivedb *db, const char *model, const char 
 
                 if (e->kind != K_DRIVE)
                         continue;
-                r = full_match(str_at(db, e->model), model, &ok, err, errlen);
+                r = full_match(db, e, "model", str_at(db, e->model), model, &ok, err, errlen);
                 if (r < 0)
                         return r;
                 if (!ok)
                         continue;
                 if (str_at(db, e->firmware)[0]) {
-                        r = full_match(str_at(db, e->firmware), firmware, &ok, err, errlen);
+                        r = full_match(db, e, "firmware", str_at(db, e->firmware), firmware, &ok,
+                                       err, errlen);
                         if (r < 0)
                                 return r;
                         if (!ok)

@@ -23,9 +23,10 @@ struct sm_drivedb;
 /* Largest file accepted (the 2022 database is 234 KB). */
 #define SM_DRIVEDB_MAX_SIZE (8u * 1024 * 1024)
 
-/* Parse a drivedb.h text. origin names it in errors ("PATH:LINE: ..."). Every
- * regex is test-compiled once (and freed) so a bad entry is an error here, not
- * at match time. 0 or a negative errno with err set. */
+/* Parse a drivedb.h text. origin names it in errors ("PATH:LINE: ..."). Regexes
+ * get a cheap shape check here (too costly to compile: an error); whether they
+ * compile is found when a drive is matched (compiling all ~1500 at start would
+ * cost more than matching). 0 or a negative errno with err set. */
 int sm_drivedb_parse(const char *text, size_t len, const char *origin, struct sm_drivedb **ret,
                      char *err, size_t errlen);
 
@@ -55,7 +56,8 @@ struct sm_drivedb_match {
 
 /* Match model and firmware (as smartctl prints them: trimmed, inner spaces
  * kept). 0 (m->in_db says whether anything matched) or a negative errno
- * (a regex failed to compile or run: err set). */
+ * (a regex of an entry tried failed to compile or run: err says
+ * "PATH:LINE: model: ..."). */
 int sm_drivedb_match(const struct sm_drivedb *db, const char *model, const char *firmware,
                      struct sm_drivedb_match *m, char *err, size_t errlen);
 

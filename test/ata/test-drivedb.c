@@ -172,6 +172,26 @@ static void bad(const char *text, unsigned line, const char *what)
         sm_drivedb_free(db);
 }
 
+static void bad_match(const char *text, const char *model, const char *fw, unsigned line,
+                      const char *what)
+{
+        struct sm_drivedb *db = NULL;
+        struct sm_drivedb_match *m = malloc(sizeof(*m));
+        char err[256] = "", want[32];
+        int r = sm_drivedb_parse(text, strlen(text), "t", &db, err, sizeof(err));
+
+        CHECK(r == 0, "%s: refused at load: %s", what, err);
+        snprintf(want, sizeof(want), "t:%u: ", line);
+        if (r == 0 && m) {
+                CHECK(sm_drivedb_match(db, model, fw, m, err, sizeof(err)) == -EINVAL,
+                      "%s: matched", what);
+                CHECK(strncmp(err, want, strlen(want)) == 0, "%s: error '%s', want prefix '%s'",
+                      what, err, want);
+        }
+        free(m);
+        sm_drivedb_free(db);
+}
+
 static void good(const char *text, const char *model, const char *fw, unsigned id,
                  unsigned rotation, const char *want, const char *what)
 {
@@ -240,8 +260,6 @@ int main(void)
         bad("\n\n{ \"F\", \"A\n\", \"\", \"\", \"\" }", 3, "newline in a literal");
         bad("{ \"F\", \"A\\x41\", \"\", \"\", \"\" }", 1, "unsupported escape");
         bad("/* never closed\n{ \"F\", \"A\", \"\", \"\", \"\" }", 1, "unterminated comment");
-        bad("\n{ \"F\", \"(A\", \"\", \"\", \"\" }", 2, "invalid model regex");
-        bad("{ \"F\", \"A\", \"[\", \"\", \"\" }", 1, "invalid firmware regex");
         bad("{ \"F\", \"a++++++++++++++++++++++++\", \"\", \"\", \"\" }", 1, "stacked repetition");
         bad("{ \"F\", \"(((((((((a)))))))))\", \"\", \"\", \"\" }", 1, "deep nesting");
         bad("{ \"F\", \"a{1000}{1000}\", \"\", \"\", \"\" }", 1, "repeat bound product");
@@ -258,6 +276,12 @@ int main(void)
         bad("int x;", 1, "C code");
         bad("", 1, "empty file");
         bad(DEF DEF, 2, "two DEFAULT entries");
+        /* regexes that do not compile: found by the match, with the entry's line */
+        bad_match("\n{ \"F\", \"(A\", \"\", \"\", \"\" }", "A", "", 2, "invalid model regex");
+        bad_match("{ \"F\", \"A\", \"[\", \"\", \"\" }", "A", "", 1, "invalid firmware regex");
+        good("{ \"F\", \"B\", \"\", \"\", \"-v 5,raw48,One\" },\n{ \"G\", \"(A\", \"\", \"\", \"\" "
+             "}",
+             "B", "", 5, 1, "One", "a bad regex after the matching entry is never compiled");
         {
                 /* a NUL byte inside a literal */
                 static const char t[] = "{ \"F\", \"A\0B\", \"\", \"\", \"\" }";
