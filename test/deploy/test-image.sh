@@ -42,7 +42,9 @@ cleanup() {
 	rm -rf "$work/storage" "$work/run"
 }
 # PIDs of agents this test started (matched by the unique listen address).
-port=$((21000 + $$ % 20000))
+# A port the kernel says is free now (a pid-derived one clashed with another
+# engineer's listener on this shared machine).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 agent_pids() {
 	for p in /proc/[0-9]*; do
 		if { tr '\0' ' ' <"$p/cmdline" | grep -q "^/usr/sbin/ssd-monitor .*127.0.0.1:$port "; } 2>/dev/null; then

@@ -137,7 +137,9 @@ if ! command -v strace >/dev/null 2>&1; then
 	exit 77
 fi
 demo=$src/test/data/demo
-port=$((20000 + $$ % 20000))
+# A port the kernel says is free now (a pid-derived one clashed with another
+# engineer's listener on this shared machine).
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 trace=$work/trace
 children() { # children <pid>: PIDs whose parent is <pid>, from /proc (no procps)
 	local st s f
