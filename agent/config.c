@@ -29,6 +29,8 @@ static const char usage[] =
         "  --web.timeout=DURATION           idle/partial request timeout (default 10s)\n"
         "  --web.max-connections=N          total connection limit (default 64)\n"
         "  --web.max-connections-per-ip=N   per-client connection limit (default 16)\n"
+        "  --web.config.file=FILE           exporter-toolkit web config: TLS, client\n"
+        "                                   certificates, basic auth, headers, rate limit\n"
         "  --collector.interval=DURATION    time between collections (default 60s)\n"
         "  --collector.timeout=DURATION     bound on one device read (default 10s)\n"
         "  --collector.parallel=N           devices read at once (default 4)\n"
@@ -105,6 +107,7 @@ enum {
         O_WEB_TIMEOUT,
         O_MAX_CONNS,
         O_MAX_PER_IP,
+        O_WEB_CONFIG,
         O_INTERVAL,
         O_TIMEOUT,
         O_PARALLEL,
@@ -131,6 +134,7 @@ static const struct opt opts[] = {
         {"web.timeout", OPT_DURATION, O_WEB_TIMEOUT},
         {"web.max-connections", OPT_UINT, O_MAX_CONNS},
         {"web.max-connections-per-ip", OPT_UINT, O_MAX_PER_IP},
+        {"web.config.file", OPT_STRING, O_WEB_CONFIG},
         {"collector.interval", OPT_DURATION, O_INTERVAL},
         {"collector.timeout", OPT_DURATION, O_TIMEOUT},
         {"collector.parallel", OPT_UINT, O_PARALLEL},
@@ -257,6 +261,11 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                                     "characters, not /, /api/..., /healthz or /readyz",
                                     o->name, v);
                 c->telemetry_path = v;
+                return 0;
+        case O_WEB_CONFIG:
+                if (v[0] == '\0' || strlen(v) >= 4000)
+                        return fail(err, errlen, "--%s: needs a file name", o->name);
+                c->web_config_file = v;
                 return 0;
         case O_INCLUDE:
                 c->device_include = v;

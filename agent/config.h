@@ -49,6 +49,7 @@ struct sm_config {
         bool features_file_set;      /* --features.file given: serve also refreshes the file */
         uint64_t features_expiry_s;  /* features: expiry written into the file */
         const char *ata_drivedb;     /* --ata.drivedb: smartmontools drivedb.h (NULL: default) */
+        const char *web_config_file; /* --web.config.file: exporter-toolkit TLS/auth YAML */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "web.h"
 
 #define API_DEVICES "/api/v1/devices"
 
@@ -33,6 +35,7 @@ struct fixed {
 
 struct sm_http {
         struct sm_store *store;
+        struct sm_web *web; /* --web.config.file, or NULL */
         const char *telemetry_path;
         struct fixed fixed;
         size_t n;
@@ -70,19 +73,72 @@ static void fixed_free(struct fixed *f)
         }
 }
 
+static const struct {
+        size_t off;
+        const char *body, *ctype;
+} fixed_defs[] = {
+        {offsetof(struct fixed, not_found), "404 not found\n", CT_TEXT},
+        {offsetof(struct fixed, no_device), "{\"error\":\"no such device\"}\n", CT_JSON},
+        {offsetof(struct fixed, bad_method), "405 method not allowed (GET, HEAD)\n", CT_TEXT},
+        {offsetof(struct fixed, not_ready), "not ready: first collection still running\n", CT_TEXT},
+        {offsetof(struct fixed, ok), "ok\n", CT_TEXT},
+};
+
+static struct MHD_Response *fixed_def_response(size_t i)
+{
+        struct MHD_Response *r = fixed_response(fixed_defs[i].body, fixed_defs[i].ctype);
+
+        if (r && fixed_defs[i].off == offsetof(struct fixed, bad_method) &&
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
+                MHD_destroy_response(r);
+                return NULL;
+        }
+        return r;
+}
+
 static int fixed_init(struct fixed *f)
 {
-        f->not_found = fixed_response("404 not found\n", CT_TEXT);
-        f->no_device = fixed_response("{\"error\":\"no such device\"}\n", CT_JSON);
-        f->bad_method = fixed_response("405 method not allowed (GET, HEAD)\n", CT_TEXT);
-        f->not_ready = fixed_response("not ready: first collection still running\n", CT_TEXT);
-        f->ok = fixed_response("ok\n", CT_TEXT);
-        if (!f->not_found || !f->no_device || !f->bad_method || !f->not_ready || !f->ok ||
-            MHD_add_response_header(f->bad_method, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES) {
-                fixed_free(f);
-                return -ENOMEM;
+        for (size_t i = 0; i < ARRAY_SIZE(fixed_defs); i++) {
+                struct MHD_Response **slot =
+                        (struct MHD_Response **)(void *)((char *)f + fixed_defs[i].off);
+
+                *slot = fixed_def_response(i);
+                if (!*slot) {
+                        fixed_free(f);
+                        return -ENOMEM;
+                }
         }
         return 0;
+}
+
+/*
+ * Queue a fixed response. With a web config its headers are added, so the
+ * response is made for this request from the same definition.
+ */
+static enum MHD_Result queue_fixed(struct sm_http *h, struct MHD_Connection *c, unsigned code,
+                                   struct MHD_Response *shared)
+{
+        enum MHD_Result ret;
+
+        if (!h->web)
+                return MHD_queue_response(c, code, shared);
+        for (size_t i = 0; i < ARRAY_SIZE(fixed_defs); i++) {
+                struct MHD_Response *r;
+
+                if (*(struct MHD_Response **)(void *)((char *)&h->fixed + fixed_defs[i].off) !=
+                    shared)
+                        continue;
+                r = fixed_def_response(i);
+                if (!r || sm_web_add_headers(h->web, r) < 0) {
+                        if (r)
+                                MHD_destroy_response(r);
+                        return MHD_NO;
+                }
+                ret = MHD_queue_response(c, code, r);
+                MHD_destroy_response(r);
+                return ret;
+        }
+        return MHD_NO;
 }
 
 /* ===== snapshot-backed responses ===== */
@@ -145,8 +201,8 @@ bool sm_http_accepts_gzip(const char *ae)
 }
 
 /* Queue body (or its gzip) of snapshot s; the response holds its own reference. */
-static enum MHD_Result queue_body(struct MHD_Connection *c, struct sm_snapshot *s,
-                                  const struct sm_body *b, const char *ctype)
+static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
+                                  struct sm_snapshot *s, const struct sm_body *b, const char *ctype)
 {
         const char *ae =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
@@ -166,7 +222,8 @@ static enum MHD_Result queue_body(struct MHD_Connection *c, struct sm_snapshot *
             MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
             MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, s->etag) != MHD_YES ||
             (gz &&
-             MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES)) {
+             MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) ||
+            sm_web_add_headers(h->web, r) < 0) {
                 MHD_destroy_response(r);
                 return MHD_NO;
         }
@@ -183,28 +240,28 @@ static enum MHD_Result route(struct sm_http *h, struct MHD_Connection *c, const 
         enum MHD_Result ret;
 
         if (strcmp(url, "/healthz") == 0)
-                return MHD_queue_response(c, MHD_HTTP_OK, h->fixed.ok);
+                return queue_fixed(h, c, MHD_HTTP_OK, h->fixed.ok);
         s = sm_store_acquire(h->store);
         if (!s)
-                return MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, h->fixed.not_ready);
+                return queue_fixed(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, h->fixed.not_ready);
 
         if (strcmp(url, "/readyz") == 0)
-                ret = s->ready ? MHD_queue_response(c, MHD_HTTP_OK, h->fixed.ok)
-                               : MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                                    h->fixed.not_ready);
+                ret = s->ready
+                              ? queue_fixed(h, c, MHD_HTTP_OK, h->fixed.ok)
+                              : queue_fixed(h, c, MHD_HTTP_SERVICE_UNAVAILABLE, h->fixed.not_ready);
         else if (strcmp(url, h->telemetry_path) == 0)
-                ret = queue_body(c, s, &s->metrics, CT_PROM);
+                ret = queue_body(h, c, s, &s->metrics, CT_PROM);
         else if (strcmp(url, API_DEVICES) == 0 || strcmp(url, API_DEVICES "/") == 0)
-                ret = queue_body(c, s, &s->devices_json, CT_JSON);
+                ret = queue_body(h, c, s, &s->devices_json, CT_JSON);
         else if (strncmp(url, API_DEVICES "/", strlen(API_DEVICES "/")) == 0) {
                 long i = sm_snapshot_find(s, url + strlen(API_DEVICES "/"));
 
-                ret = i < 0 ? MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->fixed.no_device)
-                            : queue_body(c, s, &s->device_json[i], CT_JSON);
+                ret = i < 0 ? queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.no_device)
+                            : queue_body(h, c, s, &s->device_json[i], CT_JSON);
         } else if (strcmp(url, "/") == 0)
-                ret = queue_body(c, s, &s->landing, CT_HTML);
+                ret = queue_body(h, c, s, &s->landing, CT_HTML);
         else
-                ret = MHD_queue_response(c, MHD_HTTP_NOT_FOUND, h->fixed.not_found);
+                ret = queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.not_found);
         sm_snapshot_unref(s);
         return ret;
 }
@@ -227,8 +284,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                 *upload_data_size = 0; /* no route takes a body: discard it */
                 return MHD_YES;
         }
+        if (h->web) {
+                struct MHD_Response *r = NULL;
+                unsigned code = 0;
+                enum MHD_Result ret;
+
+                switch (sm_web_gate(h->web, c, url, &r, &code)) {
+                case SM_WEB_PASS:
+                        break;
+                case SM_WEB_SUSPENDED:
+                        return MHD_YES;
+                case SM_WEB_RESPOND:
+                        ret = MHD_queue_response(c, code, r);
+                        MHD_destroy_response(r);
+                        return ret;
+                case SM_WEB_CLOSE:
+                default:
+                        return MHD_NO;
+                }
+        }
         if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-                return MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, h->fixed.bad_method);
+                return queue_fixed(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, h->fixed.bad_method);
         return route(h, c, url);
 }
 
@@ -297,7 +373,11 @@ static int parse_listen(const char *spec, struct listen_addr *ret, char *err, si
 static struct MHD_Daemon *start_daemon(struct sm_http *h, const struct sm_config *cfg,
                                        const struct listen_addr *la)
 {
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                         sm_web_mhd_flags(h->web);
+        struct MHD_OptionItem web_opts[4];
+
+        (void)sm_web_mhd_options(h->web, web_opts, ARRAY_SIZE(web_opts));
 
         if (la->ss.ss_family == AF_INET6)
                 flags |= la->dual_stack ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
@@ -307,7 +387,7 @@ static struct MHD_Daemon *start_daemon(struct sm_http *h, const struct sm_config
                                 (unsigned)cfg->http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                 (unsigned)cfg->http_max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                 (size_t)32768, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                MHD_OPTION_END);
+                                MHD_OPTION_ARRAY, web_opts, MHD_OPTION_END);
 }
 
 static int start_one(struct sm_http *h, const struct sm_config *cfg, const char *spec, char *err,
@@ -346,12 +426,19 @@ static int start_one(struct sm_http *h, const struct sm_config *cfg, const char 
 int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm_http **ret,
                   char *err, size_t errlen)
 {
+        return sm_http_start_web(cfg, store, NULL, ret, err, errlen);
+}
+
+int sm_http_start_web(const struct sm_config *cfg, struct sm_store *store, struct sm_web *web,
+                      struct sm_http **ret, char *err, size_t errlen)
+{
         struct sm_http *h = calloc(1, sizeof(*h));
         int r;
 
         if (!h)
                 return -ENOMEM;
         h->store = store;
+        h->web = web;
         h->telemetry_path = cfg->telemetry_path;
         r = fixed_init(&h->fixed);
         if (r < 0) {
@@ -376,6 +463,8 @@ struct sm_http *sm_http_stop(struct sm_http *h)
                 return NULL;
         for (size_t i = 0; i < h->n; i++)
                 (void)MHD_quiesce_daemon(h->daemons[i]);
+        /* Running password checks finish and resume their connections while the daemons live. */
+        sm_web_stop(h->web);
         for (size_t i = 0; i < h->n; i++)
                 MHD_stop_daemon(h->daemons[i]);
         fixed_free(&h->fixed);

@@ -18,10 +18,14 @@
 #include "snapshot.h"
 
 struct sm_http;
+struct sm_web;
 
 /* Bind every listen address and start serving; -errno with a message in err. */
 int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm_http **ret,
                   char *err, size_t errlen);
+/* The same with a --web.config.file (TLS, basic auth, headers, rate limit); web outlives it. */
+int sm_http_start_web(const struct sm_config *cfg, struct sm_store *store, struct sm_web *web,
+                      struct sm_http **ret, char *err, size_t errlen);
 /* Stop accepting, finish and free. */
 struct sm_http *sm_http_stop(struct sm_http *h);
 /* The port listener i is bound to (useful with port 0). */

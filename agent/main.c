@@ -20,6 +20,7 @@
 #include "agent/poller.h"
 #include "agent/privs.h"
 #include "agent/snapshot.h"
+#include "agent/web.h"
 #include "collectors/ata.h"
 #include "collectors/drivedb.h"
 #include "lib/err.h"
@@ -50,6 +51,7 @@ struct daemon_state {
         struct sm_store *store;
         struct sm_poller *poller;
         struct sm_http *http;
+        struct sm_web *web;
         int sigfd;
 };
 
@@ -100,7 +102,7 @@ static int start(struct daemon_state *d, char *err, size_t errlen)
                         return r;
         }
         report_privileges(d->cfg, &pr);
-        r = sm_http_start(d->cfg, d->store, &d->http, err, errlen);
+        r = sm_http_start_web(d->cfg, d->store, d->web, &d->http, err, errlen);
         if (r < 0)
                 return r;
         r = sm_poller_start(d->poller);
@@ -113,6 +115,8 @@ static int start(struct daemon_state *d, char *err, size_t errlen)
 static void stop(struct daemon_state *d)
 {
         d->http = sm_http_stop(d->http);
+        sm_web_free(d->web);
+        d->web = NULL;
         d->poller = sm_poller_free(d->poller);
         d->store = sm_store_free(d->store);
         if (d->sigfd >= 0)
@@ -131,7 +135,8 @@ static bool handle_signals(struct daemon_state *d)
                         sm_poller_trigger(d->poller);
                         break;
                 case SIGHUP:
-                        sm_log_info("SIGHUP: nothing to reload; collecting now");
+                        sm_log_info("SIGHUP: re-reading the web config (if any); collecting now");
+                        (void)sm_web_reload(d->web, true);
                         sm_poller_trigger(d->poller);
                         break;
                 default:
@@ -196,6 +201,7 @@ static void run(struct daemon_state *d)
                         notified = true;
                 }
                 refresh_features(d, &last_features);
+                (void)sm_web_reload(d->web, false);
                 now = sm_now_mono_ms();
                 /* Ping only while the collector loop is turning (it turns at least every 5 s). */
                 if (watchdog && now - last_ping >= wd_usec / 2000 &&
@@ -211,6 +217,13 @@ static int serve(const struct sm_config *cfg)
         struct daemon_state d = {.cfg = cfg, .sigfd = -1};
         char err[512] = "";
         int r;
+
+        /* A bad web config is a usage error: exit 2 before anything is served. */
+        r = sm_web_open(cfg->web_config_file, &d.web, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "ssd-monitor: %s\n", err[0] ? err : strerror(-r));
+                return 2;
+        }
 
         d.sigfd = setup_signals();
         if (d.sigfd < 0) {
