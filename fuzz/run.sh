@@ -22,7 +22,7 @@ seed() { # harness, seed dirs...
 
 # Build only the harnesses: a clang build of the whole tree may stop on warnings
 # gcc does not give (the daemon itself is built with gcc).
-ninja -C "$build" fuzz/fuzz-config fuzz/fuzz-accept-encoding fuzz/fuzz-nvme fuzz/fuzz-ata fuzz/fuzz-drivedb >/dev/null ||
+ninja -C "$build" fuzz/fuzz-config fuzz/fuzz-accept-encoding fuzz/fuzz-nvme fuzz/fuzz-ata fuzz/fuzz-drivedb fuzz/fuzz-webconfig >/dev/null ||
 	{ echo "build of the harnesses failed"; exit 1; }
 
 seed config "$src/fuzz/corpus/config"
@@ -30,8 +30,9 @@ seed accept-encoding "$src/fuzz/corpus/accept-encoding"
 seed nvme "$src/test/data/http" "$src/test/data/demo" "$src/test/data/nvme"
 seed ata "$src/test/data/http" "$src/test/data/demo"
 seed drivedb "$src/fuzz/corpus/drivedb"
+seed webconfig "$src/fuzz/corpus/webconfig" "$src/test/data/webcfg"
 
-for h in config accept-encoding nvme ata drivedb; do
+for h in config accept-encoding nvme ata drivedb webconfig; do
 	bin="$build/fuzz/fuzz-$h"
 	[ -x "$bin" ] || { echo "$h: $bin not built"; status=1; continue; }
 	mkdir -p "$work/$h-crashes"
