@@ -655,11 +655,24 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
                                      : 1;
         }
 
-        sm_endurance_ata(ea, h->ata.n_attrs, di->match.family, db && di->match.in_db,
-                         id_sector_size(id), NULL, &h->ata.endurance);
-        if (!db && !h->ata.endurance.used.present)
-                sm_strlcpy(h->ata.endurance.why, "no Device Statistics read, no drive database",
+        /* Endurance is a solid-state notion: attributes of rotating (or unreported)
+         * media are not read for it. Device Statistics (devstat, not wired yet) would
+         * come in as sm_endurance_ata()'s ds. */
+        if (rotation == 1) {
+                sm_endurance_ata(ea, h->ata.n_attrs, di->match.family, db && di->match.in_db,
+                                 id_sector_size(id), NULL, &h->ata.endurance);
+                if (!db && !h->ata.endurance.used.present)
+                        sm_strlcpy(h->ata.endurance.why,
+                                   "no Device Statistics read, no drive database",
+                                   sizeof(h->ata.endurance.why));
+        } else {
+                memset(&h->ata.endurance, 0, sizeof(h->ata.endurance));
+                sm_strlcpy(h->ata.endurance.why,
+                           rotation == 0 ? "rotation rate not reported (IDENTIFY word 217): "
+                                           "not known to be a solid-state drive"
+                                         : "rotating media: no endurance",
                            sizeof(h->ata.endurance.why));
+        }
         free(di);
         return 0;
 }
@@ -772,7 +785,16 @@ SM_FAMILY(static, f_raw, "ssdmon_ata_attribute_raw", SM_GAUGE, "", 0,
           "ATA SMART attribute raw value, 48 bits little-endian, vendor specific", "id", "name");
 
 static const struct sm_family *const ata_families[] = {
-        &f_smart_status, &f_normalized, &f_worst, &f_threshold, &f_raw, NULL,
+        &f_smart_status,
+        &f_normalized,
+        &f_worst,
+        &f_threshold,
+        &f_raw,
+        &sm_family_endurance_used,
+        &sm_family_host_read_bytes,
+        &sm_family_host_written_bytes,
+        &sm_family_endurance_source_info,
+        NULL,
 };
 
 /* clang-format off */
@@ -790,10 +812,32 @@ static const struct sm_desc d_attr_name = {.json = ATTR_JSON(SM_JSON_STRING, "na
 static const struct sm_desc d_attr_flags = {.json = ATTR_JSON(SM_JSON_NUMBER, "flags", 0)};
 static const struct sm_desc d_attr_prefailure = {.json = ATTR_JSON(SM_JSON_BOOL, "prefailure", 0)};
 static const struct sm_desc d_attr_online = {.json = ATTR_JSON(SM_JSON_BOOL, "online", 0)};
-static const struct sm_desc d_attr_value = {.family = &f_normalized,
-                                            .json = ATTR_JSON(SM_JSON_NUMBER, "value", 0)};
-static const struct sm_desc d_attr_worst = {.family = &f_worst,
-                                            .json = ATTR_JSON(SM_JSON_NUMBER, "worst", 0)};
+/* Normalized and worst are exported only where valid (1..253, as libatasmart and smartctl
+ * take them); the JSON says null otherwise. */
+static const struct sm_desc d_attr_value = {
+        .family = &f_normalized, .json = ATTR_JSON(SM_JSON_NUMBER, "value", SM_JSON_NULL)};
+static const struct sm_desc d_attr_worst = {
+        .family = &f_worst, .json = ATTR_JSON(SM_JSON_NUMBER, "worst", SM_JSON_NULL)};
+/* Endurance (endurance.c): the shared families, the same keys as NVMe's in "ata", where
+ * each value came from, and why a value is missing. */
+static const struct sm_desc d_end_used = {
+        .family = &sm_family_endurance_used,
+        .json = ATA_JSON(SM_JSON_NUMBER, "endurance_used_ratio", SM_JSON_NULL)};
+static const struct sm_desc d_end_written = {
+        .family = &sm_family_host_written_bytes,
+        .json = ATA_JSON(SM_JSON_NUMBER, "host_written_bytes", SM_JSON_NULL | SM_JSON_EXACT)};
+static const struct sm_desc d_end_read = {
+        .family = &sm_family_host_read_bytes,
+        .json = ATA_JSON(SM_JSON_NUMBER, "host_read_bytes", SM_JSON_NULL | SM_JSON_EXACT)};
+static const struct sm_desc d_end_source = {.family = &sm_family_endurance_source_info};
+static const struct sm_desc d_end_used_src = {
+        .json = ATA_JSON(SM_JSON_STRING, "endurance_used_source", SM_JSON_NULL)};
+static const struct sm_desc d_end_written_src = {
+        .json = ATA_JSON(SM_JSON_STRING, "host_written_source", SM_JSON_NULL)};
+static const struct sm_desc d_end_read_src = {
+        .json = ATA_JSON(SM_JSON_STRING, "host_read_source", SM_JSON_NULL)};
+static const struct sm_desc d_end_why = {
+        .json = ATA_JSON(SM_JSON_STRING, "endurance_missing", SM_JSON_NULL)};
 static const struct sm_desc d_attr_threshold = {
         .family = &f_threshold, .json = ATTR_JSON(SM_JSON_NUMBER, "threshold", SM_JSON_NULL)};
 /* 48-bit raw fits a double exactly; raw_string for consumers that parse to int64. */
@@ -847,13 +891,58 @@ static void emit_attr(const struct sm_ata_health *a, unsigned k, sm_emit_fn emit
         r.desc = &d_attr_online, r.value = x->online;
         emit(ctx, &r);
         r.json_only = json_only;
-        r.desc = &d_attr_value, r.value = x->value;
+        r.desc = &d_attr_value, r.value = x->value, r.present = x->value_valid;
         emit(ctx, &r);
-        r.desc = &d_attr_worst, r.value = x->worst;
+        r.desc = &d_attr_worst, r.value = x->worst, r.present = x->worst_valid;
         emit(ctx, &r);
         r.desc = &d_attr_threshold, r.value = x->threshold, r.present = x->threshold_valid;
         emit(ctx, &r);
         r.desc = &d_attr_raw, r.value = (double)x->raw, r.exact = raw, r.present = true;
+        emit(ctx, &r);
+}
+
+/* One endurance value: its family, its source in the JSON ("attribute 233", "devstat")
+ * and ssdmon_endurance_source_info. */
+static void emit_end_item(const struct sm_endurance_item *it, const struct sm_desc *d,
+                          const struct sm_desc *d_src, double v, const char *exact, sm_emit_fn emit,
+                          void *ctx)
+{
+        const char *src = sm_endurance_source_name(it->source);
+        char attr[4] = "", text[24] = "";
+        struct sm_reading r = sm_reading_num(d, v, exact);
+
+        r.present = it->present;
+        emit(ctx, &r);
+        if (it->present && src) {
+                if (it->source == SM_ENDURANCE_ATTRIBUTE) {
+                        snprintf(attr, sizeof(attr), "%u", it->attr);
+                        snprintf(text, sizeof(text), "attribute %u", it->attr);
+                } else {
+                        snprintf(text, sizeof(text), "%s", src);
+                }
+        }
+        r = (struct sm_reading){.desc = d_src, .str = text, .present = text[0] != '\0'};
+        emit(ctx, &r);
+        r = sm_reading_num(&d_end_source, 1, NULL);
+        r.labels[0] = d->family->name;
+        r.labels[1] = src;
+        r.labels[2] = attr[0] ? attr : NULL;
+        r.present = it->present && src;
+        emit(ctx, &r);
+}
+
+static void emit_endurance(const struct sm_endurance *e, sm_emit_fn emit, void *ctx)
+{
+        char w[SM_FMT_MAX], rd[SM_FMT_MAX];
+        struct sm_reading r;
+
+        sm_fmt_u64(e->written_bytes, w, sizeof(w));
+        sm_fmt_u64(e->read_bytes, rd, sizeof(rd));
+        emit_end_item(&e->used, &d_end_used, &d_end_used_src, e->used_ratio, NULL, emit, ctx);
+        emit_end_item(&e->written, &d_end_written, &d_end_written_src, (double)e->written_bytes, w,
+                      emit, ctx);
+        emit_end_item(&e->read, &d_end_read, &d_end_read_src, (double)e->read_bytes, rd, emit, ctx);
+        r = (struct sm_reading){.desc = &d_end_why, .str = e->why, .present = e->why[0] != '\0'};
         emit(ctx, &r);
 }
 
@@ -862,6 +951,7 @@ static void ata_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         const struct sm_ata_health *a = &h->ata;
 
         emit_verdict(a, emit, ctx);
+        emit_endurance(&a->endurance, emit, ctx);
         for (unsigned k = 0; k < a->n_attrs && k < SM_ATA_MAX_ATTRS; k++)
                 emit_attr(a, k, emit, ctx);
 }

@@ -96,6 +96,7 @@ extern const struct sm_family sm_family_bad_sectors;
 extern const struct sm_family sm_family_endurance_used;
 extern const struct sm_family sm_family_host_read_bytes;
 extern const struct sm_family sm_family_host_written_bytes;
+extern const struct sm_family sm_family_endurance_source_info;
 
 /* NULL-terminated: the families sm_health_readings() emits. */
 extern const struct sm_family *const sm_health_families[];

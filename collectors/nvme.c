@@ -113,6 +113,7 @@ static const struct sm_family *const nvme_families[] = {
         &f_eg_critical_warning,
         &sm_family_host_read_bytes,
         &sm_family_host_written_bytes,
+        &sm_family_endurance_source_info,
         &f_read_commands,
         &f_write_commands,
         &f_busy,
@@ -875,13 +876,25 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         }
 }
 
+static const struct sm_desc d_end_source = {.family = &sm_family_endurance_source_info};
+
 static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
+        static const struct sm_family *const endurance[] = {&sm_family_endurance_used,
+                                                            &sm_family_host_read_bytes,
+                                                            &sm_family_host_written_bytes};
         const struct sm_nvme_health *nh = &h->nvme;
         struct sm_reading r;
 
         for (size_t i = 0; i < sm_nvme_n_fields; i++)
                 emit_field(&sm_nvme_fields[i], nh->smart_log, emit, ctx);
+        /* the three endurance values always come from the SMART/Health log */
+        for (size_t i = 0; i < ARRAY_SIZE(endurance); i++) {
+                r = sm_reading_num(&d_end_source, 1, NULL);
+                r.labels[0] = endurance[i]->name;
+                r.labels[1] = "nvme";
+                emit(ctx, &r);
+        }
         r = sm_reading_num(&d_identify, nh->have_id, NULL);
         emit(ctx, &r);
         r = sm_reading_num(&d_wctemp, nh->wctemp, NULL);

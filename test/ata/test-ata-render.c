@@ -21,6 +21,7 @@
 
 #include "agent/render.h"
 #include "collectors/ata.h"
+#include "collectors/drivedb.h"
 #include "lib/buf.h"
 #include "test/check.h"
 
@@ -132,6 +133,84 @@ static cJSON *render_json(const struct sm_device_state *d)
         free(s);
         CHECK(back != NULL, "%s: JSON does not parse", d->id.name);
         return back;
+}
+
+/*
+ * With smartmontools' database: smartctl's names, and the endurance families. Values by
+ * hand from skdump / smartctl: Intel 320 225 raw 0x0334 = 820 x 32 MiB = 27514634240,
+ * 242 raw 0x121a = 4634 x 32 MiB = 155491237888, 233 normalized 100 -> 0; Kingston A400
+ * 231 raw 98 -> 0.02, 241 398 GiB = 427349245952, 242 937 GiB = 1006096089088.
+ */
+static void check_with_drivedb(void)
+{
+        static struct sm_device_state devs[3];
+        const struct sm_device_state *ptrs[3] = {&devs[0], &devs[1], &devs[2]};
+        struct sm_drivedb *db = NULL;
+        char err[256], *text;
+        struct sm_buf b;
+        size_t len;
+
+        if (sm_drivedb_load("/usr/share/smartmontools/drivedb.h", &db, err, sizeof(err)) < 0) {
+                printf("no drive database (%s): endurance rendering not checked\n", err);
+                return;
+        }
+        sm_ata_set_drivedb(db);
+        load(&devs[0], "intel320", "demo/INTEL_SSDSA2CW120G3--4PC10302");
+        load(&devs[1], "kingston",
+             "ata/blobs-from-smartctl/"
+             "smartctl_exporter__sat-Phison_Driven_SSDs-KINGSTON_SA400M8120G-sda");
+        load(&devs[2], "maxtor2", "demo/Maxtor_96147H8--BAC51KJ0--2");
+        sm_buf_init(&b);
+        sm_render_prom_protocol(&b, SM_PROTO_ATA, ptrs, 3);
+        text = sm_buf_steal(&b, &len);
+        CHECK(text && promtool_check(text) == 0, "promtool on the endurance families");
+        if (getenv("SM_TEST_VERBOSE") && text)
+                fputs(text, stdout);
+        CHECK(text && has_line(text, "ssdmon_host_written_bytes_total{device=\"intel320\"} "
+                                     "27514634240"),
+              "intel320 written");
+        CHECK(text && has_line(text, "ssdmon_host_read_bytes_total{device=\"intel320\"} "
+                                     "155491237888"),
+              "intel320 read");
+        CHECK(text && has_line(text, "ssdmon_endurance_used_ratio{device=\"intel320\"} 0"),
+              "intel320 used");
+        CHECK(text && has_line(text, "ssdmon_endurance_source_info{device=\"intel320\",metric="
+                                     "\"ssdmon_host_written_bytes_total\",source=\"attribute\","
+                                     "attribute=\"225\"} 1"),
+              "intel320 written source");
+        CHECK(text && has_line(text, "ssdmon_endurance_used_ratio{device=\"kingston\"} 0.02"),
+              "kingston used");
+        CHECK(text && has_line(text, "ssdmon_host_written_bytes_total{device=\"kingston\"} "
+                                     "427349245952"),
+              "kingston written");
+        CHECK(text && has_line(text, "ssdmon_host_read_bytes_total{device=\"kingston\"} "
+                                     "1006096089088"),
+              "kingston read");
+        CHECK(text && has_line(text, "ssdmon_ata_attribute_raw{device=\"kingston\",id=\"231\","
+                                     "name=\"SSD_Life_Left\"} 98"),
+              "kingston 231 named by the database");
+        CHECK(text && !strstr(text, "_ratio{device=\"maxtor2\"") &&
+                      !strstr(text, "bytes_total{device=\"maxtor2\""),
+              "no endurance for a drive not known to be an SSD");
+        free(text);
+        {
+                cJSON *j = render_json(&devs[2]);
+                const cJSON *ata = cJSON_GetObjectItemCaseSensitive(j, "ata");
+
+                CHECK(strstr(str(ata, "endurance_missing"), "solid-state") ||
+                              strstr(str(ata, "endurance_missing"), "rotating"),
+                      "maxtor2 why: %s", str(ata, "endurance_missing"));
+                cJSON_Delete(j);
+                j = render_json(&devs[0]);
+                ata = cJSON_GetObjectItemCaseSensitive(j, "ata");
+                CHECK(num(ata, "host_written_bytes") == 27514634240.0 &&
+                              strcmp(str(ata, "host_written_bytes_string"), "27514634240") == 0 &&
+                              strcmp(str(ata, "host_written_source"), "attribute 225") == 0,
+                      "intel320 JSON endurance");
+                cJSON_Delete(j);
+        }
+        sm_ata_set_drivedb(NULL);
+        sm_drivedb_free(db);
 }
 
 int main(void)
@@ -309,6 +388,15 @@ int main(void)
                       "fujitsu attr 5 raw_string");
                 cJSON_Delete(j);
 
+                /* without a drive database: no endurance from attributes, and why */
+                j = render_json(&devs[4]);
+                ata = cJSON_GetObjectItemCaseSensitive(j, "ata");
+                CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(ata, "endurance_used_ratio")) &&
+                              strstr(str(ata, "endurance_missing"), "no drive database"),
+                      "kingston without database: endurance null, why: %s",
+                      str(ata, "endurance_missing"));
+                cJSON_Delete(j);
+
                 /* no data: nothing added */
                 j = cJSON_CreateObject();
                 CHECK(sm_render_json_protocol(j, &devs[5]) == 0 &&
@@ -316,5 +404,6 @@ int main(void)
                       "device without data: no ata object");
                 cJSON_Delete(j);
         }
+        check_with_drivedb();
         return check_summary();
 }
