@@ -1,6 +1,6 @@
 #!/bin/sh
-# Suite 'deploy': render the Kubernetes manifests with kustomize (base, the NFD
-# and least-privilege variants, the NPD ConfigMap) and validate them offline
+# Suite 'deploy': render the Kubernetes manifests with kustomize (base; the NFD,
+# least-privilege and TLS variants; the NPD ConfigMap) and validate them offline
 # with validate-manifests.mjs. Installs the pinned npm packages (package-lock.json)
 # on first use.
 set -eu
@@ -17,11 +17,12 @@ if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_
 fi
 
 rm -rf "$work"
-mkdir -p "$work/variant-nfd" "$work/variant-lp"
+mkdir -p "$work/variant-nfd" "$work/variant-lp" "$work/variant-tls"
 rel=$(realpath --relative-to="$work/variant-nfd" "$src/daemonset")
-for v in nfd least-privilege; do
+for v in nfd least-privilege tls; do
 	d=$work/variant-nfd
 	[ "$v" = least-privilege ] && d=$work/variant-lp
+	[ "$v" = tls ] && d=$work/variant-tls
 	cat >"$d/kustomization.yaml" <<EOK
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -35,8 +36,10 @@ done
 kubectl kustomize "$src/daemonset" >"$work/base.yaml"
 kubectl kustomize "$work/variant-nfd" >"$work/nfd.yaml"
 kubectl kustomize "$work/variant-lp" >"$work/least-privilege.yaml"
+kubectl kustomize "$work/variant-tls" >"$work/tls.yaml"
 kubectl kustomize "$src/daemonset/npd" >"$work/npd.yaml"
 echo "rendered: $(grep -c '^kind:' "$work/base.yaml") objects (base)"
 
 exec node "$here/validate-manifests.mjs" "$work/base.yaml" "$work/nfd.yaml" \
-	"$work/least-privilege.yaml" "$work/npd.yaml" "$src/daemonset/npd/ssd-monitor-plugin-monitor.json"
+	"$work/least-privilege.yaml" "$work/npd.yaml" "$src/daemonset/npd/ssd-monitor-plugin-monitor.json" \
+	"$work/tls.yaml"

@@ -154,7 +154,7 @@ function fieldErrors(objs) {
 const eq = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 // Returns a list of violations for the rendered set `docs`.
-function policyViolations(docs, { nodeSelector, privileged }) {
+function policyViolations(docs, { nodeSelector, privileged, tls = false }) {
   const v = [];
   const need = (cond, msg) => {
     if (!cond) v.push(msg);
@@ -190,6 +190,22 @@ function policyViolations(docs, { nodeSelector, privileged }) {
   need(port?.containerPort === 9638, "named port metrics = 9638");
   need(c.readinessProbe?.httpGet?.path === "/readyz" && c.readinessProbe?.httpGet?.port === "metrics", "readiness /readyz on metrics");
   need(c.livenessProbe?.httpGet?.path === "/healthz" && c.livenessProbe?.httpGet?.port === "metrics", "liveness /healthz on metrics");
+  // TLS variant: probes over HTTPS (the agent serves no plain HTTP on a TLS listener),
+  // the web config from a read-only Secret mount, passed with --web.config.file.
+  const scheme = tls ? "HTTPS" : "HTTP";
+  need((c.readinessProbe?.httpGet?.scheme ?? "HTTP") === scheme && (c.livenessProbe?.httpGet?.scheme ?? "HTTP") === scheme,
+    `probes scheme ${scheme}`);
+  const webArg = (c.args ?? []).find((a) => a.startsWith("--web.config.file="));
+  if (tls) {
+    const file = webArg?.slice("--web.config.file=".length) ?? "";
+    const vol = (pod.volumes ?? []).find((x) => x.secret?.secretName);
+    const mnt = vol && (c.volumeMounts ?? []).find((m) => m.name === vol.name);
+    need(mnt?.readOnly === true && file.startsWith(mnt.mountPath + "/"),
+      "--web.config.file inside a read-only Secret mount");
+    need(vol && (vol.secret.defaultMode ?? 0o644) <= 0o440, "Secret files not world-readable");
+  } else {
+    need(webArg === undefined, "no --web.config.file");
+  }
   const res = c.resources ?? {};
   const mem = (q) => {
     const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(String(q ?? ""));
@@ -233,6 +249,15 @@ function policyViolations(docs, { nodeSelector, privileged }) {
       "PodMonitor selects the pods");
     need((pm.spec?.podMetricsEndpoints ?? []).some((e) => e.port === "metrics"), "PodMonitor scrapes port metrics");
     need(podLabels[pm.spec?.jobLabel] === "ssd-monitor", "PodMonitor job label resolves to ssd-monitor");
+    const ep = (pm.spec?.podMetricsEndpoints ?? []).find((e) => e.port === "metrics") ?? {};
+    if (tls) {
+      need(ep.scheme === "https", "PodMonitor scheme https");
+      need(ep.tlsConfig?.ca?.secret?.name && ep.tlsConfig?.ca?.secret?.key, "PodMonitor tlsConfig CA from a Secret");
+      need(ep.tlsConfig?.insecureSkipVerify !== true, "PodMonitor verifies the certificate");
+      need(ep.basicAuth?.username?.name && ep.basicAuth?.password?.name, "PodMonitor basicAuth from a Secret");
+    } else {
+      need((ep.scheme ?? "http") === "http" && !ep.tlsConfig && !ep.basicAuth, "PodMonitor plain http");
+    }
   }
   const rule = find("PrometheusRule")[0];
   if (rule) {
@@ -292,9 +317,9 @@ function npdViolations(cfg) {
 
 // ---- main ----------------------------------------------------------------------
 
-const [baseFile, nfdFile, lpFile, npdYamlFile, npdJsonFile] = process.argv.slice(2);
-if (!npdJsonFile) {
-  console.error("usage: validate-manifests.mjs base.yaml nfd.yaml least-privilege.yaml npd.yaml npd.json");
+const [baseFile, nfdFile, lpFile, npdYamlFile, npdJsonFile, tlsFile] = process.argv.slice(2);
+if (!tlsFile) {
+  console.error("usage: validate-manifests.mjs base.yaml nfd.yaml least-privilege.yaml npd.yaml npd.json tls.yaml");
   process.exit(2);
 }
 const sets = {
@@ -304,6 +329,7 @@ const sets = {
     policy: { nodeSelector: { "feature.node.kubernetes.io/storage-nonrotationaldisk": "true" }, privileged: true },
   },
   "least-privilege": { docs: loadDocs(lpFile), policy: { nodeSelector: { disk: "ssd" }, privileged: false } },
+  tls: { docs: loadDocs(tlsFile), policy: { nodeSelector: { disk: "ssd" }, privileged: true, tls: true } },
 };
 const npdDocs = loadDocs(npdYamlFile);
 const npdJson = JSON.parse(fs.readFileSync(npdJsonFile, "utf8"));
@@ -366,6 +392,18 @@ check(mutate((d) => d.spec.template.spec.containers[0].securityContext.capabilit
 check(mutate((d) => (d.spec.template.spec.containers[0].volumeMounts[0].readOnly = false)), "policy rejects a writable /dev");
 check(mutate((d) => delete d.spec.template.spec.automountServiceAccountToken), "policy rejects a mounted token");
 check(mutate((d, docs) => (docs.find((o) => o.kind === "Service").spec.clusterIP = "")), "policy rejects a non-headless Service");
+const mutateTls = (f) => {
+  const docs = clone(sets.tls.docs);
+  f(docs.find((o) => o.kind === "DaemonSet"), docs.find((o) => o.kind === "PodMonitor"));
+  return policyViolations(docs, sets.tls.policy).length > 0;
+};
+check(mutateTls((d) => delete d.spec.template.spec.containers[0].readinessProbe.httpGet.scheme), "tls policy rejects an HTTP readiness probe");
+check(mutateTls((d, pm) => delete pm.spec.podMetricsEndpoints[0].scheme), "tls policy rejects a PodMonitor without scheme https");
+check(mutateTls((d, pm) => delete pm.spec.podMetricsEndpoints[0].basicAuth), "tls policy rejects a PodMonitor without basicAuth");
+check(mutateTls((d, pm) => (pm.spec.podMetricsEndpoints[0].tlsConfig.insecureSkipVerify = true)), "tls policy rejects insecureSkipVerify");
+check(mutateTls((d) => (d.spec.template.spec.containers[0].volumeMounts.at(-1).readOnly = false)), "tls policy rejects a writable Secret mount");
+check(mutateTls((d) => (d.spec.template.spec.containers[0].args = d.spec.template.spec.containers[0].args.filter((a) => !a.startsWith("--web.config.file")))), "tls policy rejects a missing --web.config.file");
+check(policyViolations(sets.tls.docs, sets.base.policy).length > 0, "base policy rejects the TLS set (probes, PodMonitor)");
 
 // 4. NPD config (the file and the ConfigMap carrying it must agree).
 const cm = npdDocs.find((o) => o.kind === "ConfigMap");
