@@ -137,7 +137,15 @@ static void test_idle_month(void)
         struct sm_forecast fc;
 
         /* From 120 d the workload stops: life stays 22 %, writes stay; power-on goes on. */
-        run(8641, 10800, 8640); /* .. T0 + 150 d */
+        run(8641, 8928, 8640); /* .. T0 + 124 d */
+        sm_forecast_compute(&h, CAP, &fc);
+        /*
+         * The 7-day window from 117 d starts at the hourly sample 117 d 00:40 (collection
+         * 117 x 72 + 2 = 8426); writes stopped at collection 8640: 214 x 204.8e6 B over
+         * 124 d - 117 d 00:40 = 6 d 23 h 20 min = 502/72 d.
+         */
+        CHECK_NEAR(fc.written_per_day[SM_FC_RECENT], 214 * 204.8e6 * 72 / 502, "writes 124 d");
+        run(8929, 10800, 8640); /* .. T0 + 150 d */
         sm_forecast_compute(&h, CAP, &fc);
         /*
          * No edge within 30 days of 150 d; the last two are 105 d 23:40 (21 %) and

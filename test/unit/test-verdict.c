@@ -170,17 +170,17 @@ static void test_growth(void)
         sm_history_add(&h, &s);
         sm_verdict_compute(&nvme_ok, &h, NULL, &v);
         CHECK(KNOWN(MEDIA_ERRORS_GROWING) && !IS(MEDIA_ERRORS_GROWING), "old errors: %x", v.set);
-        /* One more error 10 days later: 4 now vs 3 within 30 days: growing, warning. */
-        s = nvme_sample(T0 + 51 * DAY, 0.1, 1.0, 4);
+        /* One more error exactly 30 days after the 3 at 41 d: the window [41 d, 71 d] is
+           inclusive, 4 now vs 3: growing, warning. */
+        s = nvme_sample(T0 + 71 * DAY, 0.1, 1.0, 4);
         sm_history_add(&h, &s);
         sm_verdict_compute(&nvme_ok, &h, NULL, &v);
         CHECK(IS(MEDIA_ERRORS_GROWING) && v.state == SM_HEALTH_WARNING, "new error: %x", v.set);
-        /* Exactly 30 days after the 3 -> 4 sample at 51 d: the window still holds the 3 at
-           41 d? 81 d - 30 d = 51 d, so the oldest sample in it is the 4: not growing. */
-        s = nvme_sample(T0 + 81 * DAY, 0.1, 1.0, 4);
+        /* An hour later the window [41 d 1 h, 71 d 1 h] holds only 4s: not growing. */
+        s = nvme_sample(T0 + 71 * DAY + 3600, 0.1, 1.0, 4);
         sm_history_add(&h, &s);
         sm_verdict_compute(&nvme_ok, &h, NULL, &v);
-        CHECK(!IS(MEDIA_ERRORS_GROWING), "30 days later: %x", v.set);
+        CHECK(!IS(MEDIA_ERRORS_GROWING), "30 days and an hour later: %x", v.set);
 
         /* The first sample ever, with errors: nothing to compare, not growing. */
         one(0.1, 1.0, 7);
