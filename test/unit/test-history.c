@@ -7,12 +7,14 @@
  *
  * Expected values are worked out by hand from the rules in history.h.
  */
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -362,8 +364,70 @@ static void test_crash(int dfd)
                both[1]);
 }
 
-int main(void)
+/*
+ * A full and a read-only state directory: a 96 KiB tmpfs in a private mount
+ * namespace (24 pages). A full history is 57508 bytes = 15 pages of 4 KiB, a 100-hour one
+ * 4428 bytes = 2 pages: the first full history fits next to a small one (17 pages),
+ * a second does not. A failed save leaves both old files as they were and no
+ * temp file.
+ */
+static int test_small_fs(void)
 {
+        static struct sm_history full, small, big2;
+        char why[128];
+        int dfd, r;
+
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                printf("SKIP: no private mount namespace (%s)\n", strerror(errno));
+                return 77;
+        }
+        snprintf(dir, sizeof(dir), "/tmp/test-history-fs.XXXXXX");
+        if (mkdtemp(dir) == NULL || mount("tmpfs", dir, "tmpfs", 0, "size=96k,mode=0700") < 0) {
+                printf("SKIP: cannot mount a tmpfs (%s)\n", strerror(errno));
+                return 77;
+        }
+        dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+        sm_history_init(&small, "wwn:small", "node-a");
+        sm_history_init(&full, "wwn:full", "node-a");
+        sm_history_init(&big2, "wwn:small", "node-a");
+        for (int64_t t = T0; t < T0 + 4 * 365 * 86400LL; t += 3600) {
+                struct sm_hist_sample x = sample(t, 40, (uint64_t)(t - T0));
+
+                sm_history_add(&full, &x);
+                sm_history_add(&big2, &x);
+                if (t < T0 + 100 * 3600)
+                        sm_history_add(&small, &x);
+        }
+        CHECK(sm_history_save(dfd, &small) == 0, "small fits");
+        CHECK(sm_history_save(dfd, &full) == 0, "one full history fits");
+        r = sm_history_save(dfd, &big2);
+        CHECK(r == -ENOSPC, "a second full one does not: %d (%s)", r, strerror(-r));
+        CHECK(count_entries() == 2, "no temp file left after ENOSPC: %d", count_entries());
+        CHECK(sm_history_load(dfd, "wwn:small", "node-a", &g, why, sizeof(why)) == 0 &&
+                      g.n_hourly == 100,
+              "the old small history is intact: %s", why);
+        CHECK(sm_history_load(dfd, "wwn:full", "node-a", &g, why, sizeof(why)) == 0 &&
+                      memcmp(&g, &full, sizeof(g)) == 0,
+              "the full history is intact: %s", why);
+
+        CHECK(mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0, "remount ro: %s",
+              strerror(errno));
+        r = sm_history_save(dfd, &small);
+        CHECK(r == -EROFS, "read-only: %d (%s)", r, strerror(-r));
+        CHECK(sm_history_load(dfd, "wwn:small", "node-a", &g, why, sizeof(why)) == 0,
+              "loads from a read-only dir");
+        CHECK(sm_history_clean_dir(dfd) == 0, "nothing to clean, no error on ro");
+        close(dfd);
+        umount(dir);
+        rmdir(dir);
+        return check_summary();
+}
+
+int main(int argc, char **argv)
+{
+        if (argc > 1 && strcmp(argv[1], "fs") == 0)
+                return test_small_fs();
         const char *base = getenv("SM_BUILD_ROOT");
         int dfd;
 
