@@ -490,30 +490,19 @@ static int write_all(int fd, const uint8_t *p, size_t len)
         return 0;
 }
 
-int sm_history_save(int dirfd, const struct sm_history *h)
+int sm_history_save_bytes(int dirfd, const char *key, const uint8_t *buf, size_t len)
 {
         char name[128], tmp[160];
-        uint8_t *buf;
-        size_t len;
         int fd, r;
 
-        r = name_of(h->key, name, sizeof(name), tmp, sizeof(tmp));
+        r = name_of(key, name, sizeof(name), tmp, sizeof(tmp));
         if (r < 0)
                 return r;
-        buf = malloc(SM_HIST_MAX_FILE);
-        if (buf == NULL)
-                return -ENOMEM;
-        len = sm_history_encode(h, buf);
-
         (void)unlinkat(dirfd, tmp, 0);
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                free(buf);
-                return r;
-        }
+        if (fd < 0)
+                return -errno;
         r = write_all(fd, buf, len);
-        free(buf);
         if (r == 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
@@ -527,6 +516,18 @@ int sm_history_save(int dirfd, const struct sm_history *h)
         /* Make the rename durable; a failure here does not undo the write. */
         (void)fsync(dirfd);
         return 0;
+}
+
+int sm_history_save(int dirfd, const struct sm_history *h)
+{
+        uint8_t *buf = malloc(SM_HIST_MAX_FILE);
+        int r;
+
+        if (buf == NULL)
+                return -ENOMEM;
+        r = sm_history_save_bytes(dirfd, h->key, buf, sm_history_encode(h, buf));
+        free(buf);
+        return r;
 }
 
 static bool is_tmp_name(const char *n)

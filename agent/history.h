@@ -162,6 +162,9 @@ int sm_history_load(int dirfd, const char *key, const char *node, struct sm_hist
  */
 int sm_history_save(int dirfd, const struct sm_history *h);
 
+/* The same for bytes sm_history_encode() produced for key (the writer thread's form). */
+int sm_history_save_bytes(int dirfd, const char *key, const uint8_t *buf, size_t len);
+
 /* Remove temp files a killed writer left in dirfd; returns how many. */
 int sm_history_clean_dir(int dirfd);
 
