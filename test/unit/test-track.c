@@ -16,8 +16,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "agent/log.h"
 #include "agent/track.h"
+#include "lib/log.h"
 #include "test/check.h"
 
 #define T0 1699920000LL
