@@ -11,6 +11,7 @@
 
 #define DEFAULT_LISTEN        ":9638"
 #define DEFAULT_FEATURES_FILE "/etc/kubernetes/node-feature-discovery/features.d/ssd-monitor"
+#define DEFAULT_STATE_DIR     "/var/lib/ssd-monitor"
 
 static const char usage[] =
         "Usage: ssd-monitor [serve|check|features] [OPTION]...\n"
@@ -49,6 +50,9 @@ static const char usage[] =
         "  --ata.drivedb=PATH               smartmontools drive database for ATA attribute names\n"
         "                                   and endurance (default: /var/lib/smartmontools/\n"
         "                                   drivedb/drivedb.h, else /usr/share/smartmontools/)\n"
+        "  --state.dir=DIR                  per-drive history (default " DEFAULT_STATE_DIR ";\n"
+        "                                   \"\" keeps it in memory, as replay mode does unless\n"
+        "                                   given)\n"
         "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
         "  --no-drop-privileges             keep all capabilities (debugging only)\n"
         "  -h, --help                       this text\n"
@@ -90,6 +94,7 @@ static void set_defaults(struct sm_config *c)
                 .http_max_per_ip = 16,
                 .features_file = DEFAULT_FEATURES_FILE,
                 .features_expiry_s = 3600,
+                .state_dir = DEFAULT_STATE_DIR,
         };
 }
 
@@ -121,6 +126,7 @@ enum {
         O_REPLAY,
         O_FEATURES_FILE,
         O_FEATURES_EXPIRY,
+        O_STATE_DIR,
         O_LOG_LEVEL,
         O_ATA_DRIVEDB,
         O_NO_DROP,
@@ -148,6 +154,7 @@ static const struct opt opts[] = {
         {"replay", OPT_STRING, O_REPLAY},
         {"features.file", OPT_STRING, O_FEATURES_FILE},
         {"features.expiry", OPT_DURATION, O_FEATURES_EXPIRY},
+        {"state.dir", OPT_STRING, O_STATE_DIR},
         {"log.level", OPT_STRING, O_LOG_LEVEL},
         {"ata.drivedb", OPT_STRING, O_ATA_DRIVEDB},
         {"no-drop-privileges", OPT_FLAG, O_NO_DROP},
@@ -298,6 +305,13 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                                     v);
                 c->features_file = v;
                 c->features_file_set = true;
+                return 0;
+        case O_STATE_DIR:
+                if ((v[0] != '/' && v[0] != '\0') || strlen(v) >= 400)
+                        return fail(err, errlen, "--%s: '%s' is not an absolute path or \"\"",
+                                    o->name, v);
+                c->state_dir = v;
+                c->state_dir_set = true;
                 return 0;
         case O_LOG_LEVEL:
                 if (sm_log_parse_level(v, &c->log_level) < 0)

@@ -50,6 +50,8 @@ struct sm_config {
         uint64_t features_expiry_s;  /* features: expiry written into the file */
         const char *ata_drivedb;     /* --ata.drivedb: smartmontools drivedb.h (NULL: default) */
         const char *web_config_file; /* --web.config.file: exporter-toolkit TLS/auth YAML */
+        const char *state_dir;       /* --state.dir: per-drive history; "" memory only */
+        bool state_dir_set;          /* given (replay mode keeps history in memory otherwise) */
 };
 
 /*

@@ -41,9 +41,33 @@ static uint8_t nvme_critical_warning(const struct sm_device_state *d)
         return sm_nvme_critical_warning(&d->health.nvme);
 }
 
+/* The agent's verdict (docs/health.md), or -1 when it has none for d. */
+static int verdict_state(const struct sm_device_state *d)
+{
+        if (!d->have_data || !d->risk.have || !d->risk.verdict.state_known)
+                return -1;
+        return (int)d->risk.verdict.state;
+}
+
 static bool is_failing(const struct sm_device_state *d)
 {
-        return d->have_data && (d->health.healthy == 0 || nvme_critical_warning(d) != 0);
+        return d->have_data && (d->health.healthy == 0 || nvme_critical_warning(d) != 0 ||
+                                verdict_state(d) == SM_HEALTH_CRITICAL);
+}
+
+/* " reason1,reason2" of d's verdict with the given severity. */
+static void append_reasons(struct sm_buf *b, const struct sm_device_state *d,
+                           enum sm_health_state severity)
+{
+        const char *sep = " ";
+
+        for (unsigned i = 0; i < SM_REASON_COUNT; i++) {
+                if (!sm_verdict_has(&d->risk.verdict, (enum sm_reason)i) ||
+                    sm_reasons[i].severity != severity)
+                        continue;
+                sm_buf_printf(b, "%s%s", sep, sm_reasons[i].name);
+                sep = ",";
+        }
 }
 
 static bool is_asleep(const struct sm_device_state *d)
@@ -87,6 +111,11 @@ static void append_failure_reason(struct sm_buf *b, const struct sm_device_state
         if (d->id.proto == SM_PROTO_ATA && d->health.ata.status_valid &&
             !d->health.ata.status_good) {
                 sm_buf_puts(b, "SMART status FAILING");
+                return;
+        }
+        if (d->health.healthy != 0 && verdict_state(d) == SM_HEALTH_CRITICAL) {
+                sm_buf_puts(b, "critical:");
+                append_reasons(b, d, SM_HEALTH_CRITICAL);
                 return;
         }
         sm_buf_puts(b, "SMART health failing");
@@ -197,6 +226,15 @@ enum sm_npd_status sm_oneshot_verdict(const struct sm_snapshot *s, bool include_
                 sm_buf_printf(&b, "OK: %zu %s%s healthy", t.read, cls, t.read == 1 ? "" : "s");
                 if (t.asleep > 0)
                         sm_buf_printf(&b, ", %zu asleep", t.asleep);
+                /* Warnings do not make a problem; they are named (docs/health.md). */
+                for (size_t i = 0; i < s->n_devices; i++) {
+                        const struct sm_device_state *d = &s->devices[i];
+
+                        if (!is_monitored(d, include_hdd) || verdict_state(d) != SM_HEALTH_WARNING)
+                                continue;
+                        sm_buf_printf(&b, "; warning %s:", d->id.name);
+                        append_reasons(&b, d, SM_HEALTH_WARNING);
+                }
                 st = SM_NPD_OK;
         }
         set_message(msg, msglen, &b,
@@ -217,7 +255,7 @@ void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, b
                                 time_t now, uint64_t expiry_s)
 {
         bool nvme = false, ata = false;
-        int worst = -1;
+        int worst = -1, state = -1;
         time_t until = now + (time_t)expiry_s;
         struct tm tm_until, tm_now;
         char ts_until[32] = "", ts_now[32] = "";
@@ -237,6 +275,8 @@ void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, b
                 pct = endurance_used_pct(d);
                 if (pct > worst)
                         worst = pct;
+                if (verdict_state(d) > state)
+                        state = verdict_state(d);
         }
 
         switch (sm_oneshot_verdict(s, include_hdd, msg, sizeof(msg))) {
@@ -264,6 +304,9 @@ void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, b
         sm_buf_printf(b, SM_FEATURES_PREFIX "nvme=%s\n", bool_str(nvme));
         sm_buf_printf(b, SM_FEATURES_PREFIX "ata=%s\n", bool_str(ata));
         sm_buf_printf(b, SM_FEATURES_PREFIX "healthy=%s\n", health);
+        /* The worst of the agent's verdicts (ok, warning, critical; docs/health.md). */
+        sm_buf_printf(b, SM_FEATURES_PREFIX "health=%s\n",
+                      state < 0 ? "unknown" : sm_health_state_name((enum sm_health_state)state));
         if (worst >= 0) {
                 const char *level = worst >= SM_ENDURANCE_CRITICAL_PCT ? "critical"
                                     : worst >= SM_ENDURANCE_WARN_PCT   ? "warning"

@@ -30,6 +30,7 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "track.h"
 
 #define DEBOUNCE_MS  250
 #define WORKER_STACK (2u << 20)
@@ -92,6 +93,7 @@ struct sm_poller {
         uint64_t cycle_started_us;
         uint64_t next_cycle_ms, debounce_at_ms, next_rescan_ms;
         struct sm_agent_stats stats;
+        struct sm_tracker *tracker; /* drive histories (docs/health.md) */
 };
 
 /* ===== jobs and workers ===== */
@@ -202,6 +204,29 @@ static void log_transition(const struct sm_device_state *old, const struct sm_de
         }
 }
 
+/* The drive's key in the history, or NULL when it has no stable identity. */
+static const char *history_key(const struct sm_device_state *st, char *buf, size_t n)
+{
+        struct sm_identity ident;
+
+        sm_device_identity(st, &ident);
+        return sm_history_key(ident.wwn, ident.model, ident.serial, buf, n) == 0 ? buf : NULL;
+}
+
+/* After a successful read: fold it into the drive's history, forecast, verdict. */
+static void risk_update(struct sm_poller *p, struct sm_device_state *st)
+{
+        struct sm_hist_sample sample;
+        struct sm_verdict_input in;
+        char key[SM_HIST_KEY_MAX];
+
+        if (!p->tracker)
+                return;
+        sm_risk_input(st, (int64_t)st->last_success_ts, &sample, &in);
+        sm_tracker_update(p->tracker, history_key(st, key, sizeof(key)), st->id.name, &sample,
+                          sm_device_capacity(st), &in, &st->risk);
+}
+
 static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
 {
         struct sm_device_state old = s->st;
@@ -219,6 +244,7 @@ static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
                 st->last_success_ts = st->last_attempt_ts;
                 if (st->id.replay && st->id.proto == SM_PROTO_ATA)
                         st->id.cls = j->health.rotation_rate == 0 ? SM_CLASS_SSD : SM_CLASS_HDD;
+                risk_update(p, st);
         } else if (j->ret == SM_READ_RET_ASLEEP) {
                 st->status = SM_READ_ASLEEP;
                 st->err = 0;
@@ -440,7 +466,12 @@ static int rescan(struct sm_poller *p, bool initial, char *err, size_t errlen)
                 struct slot *s = &p->slots[i];
 
                 if (!s->seen) {
+                        char key[SM_HIST_KEY_MAX];
+
                         sm_log_info("device '%s' disappeared", s->st.id.name);
+                        if (p->tracker)
+                                sm_tracker_forget(p->tracker, history_key(&s->st, key, sizeof(key)),
+                                                  s->st.id.name);
                         p->dirty = true;
                         p->publish_now = true;
                         continue; /* its job, if any, finishes on its own and is discarded */
@@ -660,8 +691,16 @@ static int setup_discovery(struct sm_poller *p, char *err, size_t errlen)
         return 0;
 }
 
-int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm_poller **ret,
-                  char *err, size_t errlen)
+/* --state.dir, unless replay mode was not given one explicitly (demo and tests). */
+static const char *state_dir(const struct sm_config *cfg)
+{
+        if (cfg->replay_dir && !cfg->state_dir_set)
+                return NULL;
+        return cfg->state_dir;
+}
+
+static int poller_new(const struct sm_config *cfg, struct sm_store *store, bool write_history,
+                      struct sm_poller **ret, char *err, size_t errlen)
 {
         struct sm_poller *p = calloc(1, sizeof(*p));
         int r;
@@ -673,6 +712,7 @@ int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm
         p->epfd = p->ctlfd = -1;
         p->stats.replay = cfg->replay_dir != NULL;
         sm_strlcpy(p->stats.telemetry_path, cfg->telemetry_path, sizeof(p->stats.telemetry_path));
+        p->tracker = sm_tracker_new(state_dir(cfg), write_history);
         r = setup_fds(p);
         if (r < 0) {
                 r = sm_errf(err, errlen, r, "cannot set up the collector loop: %s", strerror(-r));
@@ -694,6 +734,12 @@ int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm
 fail:
         sm_poller_free(p);
         return r;
+}
+
+int sm_poller_new(const struct sm_config *cfg, struct sm_store *store, struct sm_poller **ret,
+                  char *err, size_t errlen)
+{
+        return poller_new(cfg, store, true, ret, err, errlen);
 }
 
 int sm_poller_start(struct sm_poller *p)
@@ -743,6 +789,7 @@ struct sm_poller *sm_poller_free(struct sm_poller *p)
         free(p->jobs);
         free(p->slots);
         sm_discovery_free(p->disc);
+        sm_tracker_free(p->tracker); /* writes what changed since the last hour */
         if (p->epfd >= 0)
                 close(p->epfd);
         if (p->ctlfd >= 0)
@@ -763,7 +810,9 @@ int sm_poller_collect_once(const struct sm_config *cfg, struct sm_snapshot **ret
         if (!store)
                 return -ENOMEM;
         once.udev_monitor = false; /* one collection: no events to follow */
-        r = sm_poller_new(&once, store, &p, err, errlen);
+        /* Histories are read (the verdict's "growing" reasons), never written: the daemon owns
+         * them. */
+        r = poller_new(&once, store, false, &p, err, errlen);
         if (r < 0)
                 goto out;
         while (!p->ready)

@@ -39,6 +39,26 @@ static const char *health_word(const struct sm_device_state *d)
         return d->health.healthy ? "healthy" : "FAILING";
 }
 
+/* The agent's verdict (docs/health.md): state, the reasons set, days of endurance left. */
+static void landing_verdict(struct sm_buf *b, const struct sm_risk *k)
+{
+        const char *sep = ": ";
+        int m = sm_fc_best(k->fc.life_per_day);
+
+        if (!k->have || !k->verdict.state_known)
+                return;
+        sm_buf_puts(b, sm_health_state_name(k->verdict.state));
+        for (unsigned i = 0; i < SM_REASON_COUNT; i++) {
+                if (!(k->verdict.set & (1u << i)))
+                        continue;
+                sm_buf_printf(b, "%s%s", sep, sm_reasons[i].name);
+                sep = ", ";
+        }
+        if (m >= 0 && k->fc.days_left[m].known)
+                sm_buf_printf(b, "; %.0f days of endurance left (%s rate)", k->fc.days_left[m].v,
+                              sm_fc_method_name(m));
+}
+
 static void landing_row(struct sm_buf *b, const struct sm_device_state *d)
 {
         struct sm_identity ident;
@@ -57,6 +77,8 @@ static void landing_row(struct sm_buf *b, const struct sm_device_state *d)
                       health_word(d));
         if (d->have_data && d->health.has_temperature)
                 sm_buf_printf(b, "%.0f &deg;C", d->health.temperature_c);
+        sm_buf_puts(b, "</td><td>");
+        landing_verdict(b, &d->risk);
         sm_buf_puts(b, "</td><td>");
         html_escape(b, d->error);
         sm_buf_puts(b, "</td></tr>\n");
@@ -80,7 +102,8 @@ int sm_render_landing(const struct sm_view *s, struct sm_body *ret)
                         "Devices (JSON)</a> &middot; <a href=\"/healthz\">/healthz</a> &middot; "
                         "<a href=\"/readyz\">/readyz</a></p>\n<table><tr><th>Device</th>"
                         "<th>Class</th><th>Protocol</th><th>Model</th><th>Serial</th>"
-                        "<th>Status</th><th>Health</th><th>Temperature</th><th>Error</th></tr>\n");
+                        "<th>Status</th><th>Health</th><th>Temperature</th><th>Verdict</th>"
+                        "<th>Error</th></tr>\n");
         for (size_t i = 0; i < s->n_devices; i++)
                 landing_row(&b, &s->devices[i]);
         sm_buf_puts(&b, "</table>\n</body></html>\n");

@@ -39,9 +39,19 @@ static const struct sm_source protocol_source = {
         .readings = protocol_readings,
 };
 
+static void risk_readings(const struct sm_device_state *d, sm_emit_fn emit, void *ctx)
+{
+        sm_risk_readings(&d->risk, emit, ctx);
+}
+
+/* History, forecast and verdict (agent/risk.c, docs/health.md). */
+static const struct sm_source risk_source = {
+        .name = "risk",
+        .families = sm_risk_families,
+        .needs_data = true,
+        .readings = risk_readings,
+};
+
 const struct sm_source *const sm_sources[] = {
-        &state_source,
-        &health_source,
-        &protocol_source,
-        NULL,
+        &state_source, &health_source, &protocol_source, &risk_source, NULL,
 };

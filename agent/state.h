@@ -14,6 +14,7 @@
 #include "collectors/device.h"
 #include "collectors/health.h"
 #include "collectors/metric.h"
+#include "risk.h"
 
 /* What the last read attempt of a device came to. */
 enum sm_read_status {
@@ -37,6 +38,7 @@ struct sm_device_state {
         double read_duration_s; /* duration of the last attempt */
         uint64_t reads_total;
         uint64_t read_errors_total;
+        struct sm_risk risk; /* forecast and verdict after the last successful read */
 };
 
 /* Agent-level facts rendered next to the devices. */

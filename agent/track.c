@@ -169,6 +169,12 @@ struct sm_tracker *sm_tracker_new(const char *state_dir, bool write)
         if (write && mkdir(t->dir, 0700) < 0 && errno != EEXIST)
                 sm_log_debug("history: cannot create '%s': %s", t->dir, strerror(errno));
         t->dirfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t->dirfd < 0 && !write) {
+                /* One-shot modes: no history to read is normal (e.g. another unit's directory). */
+                sm_log_debug("history: cannot open '%s': %s", t->dir, strerror(errno));
+                t->memory_why = "state directory cannot be opened";
+                return t;
+        }
         if (t->dirfd < 0) {
                 sm_log_warn("history: cannot open state directory '%s' (%s): keeping history "
                             "in memory",

@@ -16,16 +16,8 @@
 
 #include "forecast.h"
 #include "history.h"
+#include "risk.h"
 #include "verdict.h"
-
-/* What a device's snapshot carries: plain data, copyable. */
-struct sm_risk {
-        bool have; /* computed (the device had a successful read) */
-        struct sm_forecast fc;
-        struct sm_verdict verdict;
-        bool persisted;         /* the history is kept in the state directory */
-        const char *memory_why; /* static: why it is kept in memory only, else NULL */
-};
 
 struct sm_tracker;
 

@@ -234,7 +234,15 @@ function policyViolations(docs, { nodeSelector, privileged, tls = false }) {
     const mnt = vol && (c.volumeMounts ?? []).find((m) => m.name === vol.name);
     need(mnt?.mountPath === mountPath && mnt?.readOnly === true, `host ${hostPath} mounted read-only at ${mountPath}`);
   }
-  need((pod.volumes ?? []).every((x) => !x.hostPath || ["/dev", "/sys", "/run/udev"].includes(x.hostPath.path)),
+  {
+    // The state directory (per-drive history) is the one writable host path.
+    const vol = (pod.volumes ?? []).find((x) => x.hostPath?.path === "/var/lib/ssd-monitor");
+    const mnt = vol && (c.volumeMounts ?? []).find((m) => m.name === vol.name);
+    need(mnt?.mountPath === "/var/lib/ssd-monitor" && vol.hostPath.type === "DirectoryOrCreate",
+      "host /var/lib/ssd-monitor (history) mounted at /var/lib/ssd-monitor");
+    need((c.args ?? []).includes("--state.dir=/var/lib/ssd-monitor"), "--state.dir is the mounted directory");
+  }
+  need((pod.volumes ?? []).every((x) => !x.hostPath || ["/dev", "/sys", "/run/udev", "/var/lib/ssd-monitor"].includes(x.hostPath.path)),
     "no other host paths");
 
   const svc = find("Service")[0];
@@ -265,7 +273,8 @@ function policyViolations(docs, { nodeSelector, privileged, tls = false }) {
     for (const a of [
       "SSDMonitorDown", "SSDDeviceUnreadable", "SSDDeviceDisappeared", "SSDSmartUnhealthy",
       "SSDNVMeCriticalWarning", "SSDEnduranceUsedHigh", "SSDEnduranceUsedCritical",
-      "SSDAvailableSpareBelowThreshold", "SSDMediaErrorsIncreasing", "SSDTemperatureHigh",
+      "SSDAvailableSpareBelowThreshold", "SSDMediaErrorsGrowing", "SSDReallocationsGrowing",
+      "SSDTemperatureHigh", "SSDSelfTestFailed", "SSDEnduranceRunningOut",
     ])
       need(alerts.includes(a), `alert ${a} defined`);
   }
