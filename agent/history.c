@@ -182,13 +182,34 @@ static void merge(struct sm_hist_sample *dst, const struct sm_hist_sample *s)
         }
 }
 
-/* Fold s into a ring of cap samples bucketed by `period` seconds; true if a new bucket began. */
+/* The error counters the verdict watches for growth differ between a and b. */
+static bool counters_changed(const struct sm_hist_sample *a, const struct sm_hist_sample *b)
+{
+        return a->media_errors != b->media_errors || a->reallocated != b->reallocated ||
+               a->pending != b->pending ||
+               (a->present & (SM_HIST_MEDIA | SM_HIST_REALLOC | SM_HIST_PENDING)) !=
+                       (b->present & (SM_HIST_MEDIA | SM_HIST_REALLOC | SM_HIST_PENDING));
+}
+
+/*
+ * Fold s into a ring of cap samples bucketed by `period` seconds; true if a new
+ * sample began. A change of the error counters within a bucket keeps the
+ * sample before it and starts a second one for the bucket (at most two per
+ * bucket), so the history holds the value from before the change: an error in
+ * the first hour of monitoring is growth too.
+ */
 static bool fold(struct sm_hist_sample *ring, uint16_t *n, size_t cap, int64_t period,
                  const struct sm_hist_sample *s)
 {
-        if (*n > 0 && floor_div(ring[*n - 1].t, period) == floor_div(s->t, period)) {
-                merge(&ring[*n - 1], s);
-                return false;
+        int64_t b = floor_div(s->t, period);
+
+        if (*n > 0 && floor_div(ring[*n - 1].t, period) == b) {
+                bool second = *n > 1 && floor_div(ring[*n - 2].t, period) == b;
+
+                if (second || !counters_changed(&ring[*n - 1], s)) {
+                        merge(&ring[*n - 1], s);
+                        return false;
+                }
         }
         if (*n == cap) {
                 memmove(ring, ring + 1, (cap - 1) * sizeof(*ring));

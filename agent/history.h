@@ -114,7 +114,8 @@ void sm_history_init(struct sm_history *h, const char *key, const char *node);
 
 enum sm_hist_add {
         SM_HIST_ADD_MERGED = 0, /* folded into the current hour's sample */
-        SM_HIST_ADD_NEW_HOUR,   /* a new hourly sample began (persist now) */
+        SM_HIST_ADD_NEW_HOUR,   /* a new hourly sample began (persist now): new hour, or
+                                   error counters changed within the hour */
         SM_HIST_ADD_OLDER,      /* older than the newest sample (clock stepped back): ignored */
         SM_HIST_ADD_RESET,      /* counters went backwards: history restarted from this sample */
 };
@@ -123,6 +124,9 @@ enum sm_hist_add {
  * Fold one collection into h: a sample in the same UTC hour (day) as the
  * newest hourly (daily) sample replaces it, keeping the higher temperature
  * maximum; otherwise it starts the next sample, dropping the oldest when full.
+ * When media errors, reallocated or pending sectors change within an hour
+ * (day), the sample before the change is kept and a second one started
+ * (at most two per hour or day), so a change is never merged away.
  * Power-on time or bytes written lower than before restart the history.
  */
 enum sm_hist_add sm_history_add(struct sm_history *h, const struct sm_hist_sample *s);

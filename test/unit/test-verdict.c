@@ -182,6 +182,23 @@ static void test_growth(void)
         sm_verdict_compute(&nvme_ok, &h, NULL, &v);
         CHECK(!IS(MEDIA_ERRORS_GROWING), "30 days and an hour later: %x", v.set);
 
+        /* An error in the first hour of monitoring: 0 at 10:00, 1 at 10:20 of the same hour.
+           The 10:00 sample is kept (counters changed within the hour), so it is growth. */
+        sm_history_init(&h, "wwn:v", "node");
+        s = nvme_sample(T0 + 10 * 3600, 0.1, 1.0, 0);
+        sm_history_add(&h, &s);
+        s = nvme_sample(T0 + 10 * 3600 + 1200, 0.1, 1.0, 1);
+        CHECK(sm_history_add(&h, &s) == SM_HIST_ADD_NEW_HOUR, "a change splits the hour");
+        sm_verdict_compute(&nvme_ok, &h, NULL, &v);
+        CHECK(IS(MEDIA_ERRORS_GROWING), "error in the first hour: %x", v.set);
+        /* 10:40 with 2 errors: merged into the second sample (at most two per hour). */
+        s = nvme_sample(T0 + 10 * 3600 + 2400, 0.1, 1.0, 2);
+        CHECK(sm_history_add(&h, &s) == SM_HIST_ADD_MERGED, "no third sample in the hour");
+        CHECK_U64(h.n_hourly, 2, "two samples in the hour");
+        CHECK_U64(h.n_daily, 2, "two samples in the day");
+        CHECK_U64(h.hourly[0].media_errors, 0, "the value before the change is kept");
+        CHECK_U64(h.hourly[1].media_errors, 2, "the newest value");
+
         /* The first sample ever, with errors: nothing to compare, not growing. */
         one(0.1, 1.0, 7);
         sm_verdict_compute(&nvme_ok, &h, NULL, &v);
