@@ -39,9 +39,24 @@ static cJSON *section_of(struct json_ctx *c, const char *section)
         c->section = section;
         if (!section)
                 return c->obj = c->root;
-        o = cJSON_GetObjectItemCaseSensitive(c->root, section);
-        if (!o)
-                o = cJSON_AddObjectToObject(c->root, section);
+        /* "a/b": object b inside object a (created in the order readings come) */
+        o = c->root;
+        for (const char *p = section; o && *p;) {
+                const char *slash = strchr(p, '/');
+                size_t n = slash ? (size_t)(slash - p) : strlen(p);
+                char key[64];
+                cJSON *child;
+
+                if (n == 0 || n >= sizeof(key))
+                        return c->obj = NULL;
+                memcpy(key, p, n);
+                key[n] = '\0';
+                child = cJSON_GetObjectItemCaseSensitive(o, key);
+                if (!child)
+                        child = cJSON_AddObjectToObject(o, key);
+                o = child;
+                p = slash ? slash + 1 : p + n;
+        }
         return c->obj = o;
 }
 
