@@ -34,12 +34,15 @@
 #include <string.h>
 
 #include "ata_attr.h"
+#include "ata_log.h"
+#include "ata_log_readings.h"
 #include "drivedb.h"
 #include "endurance.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/fmt.h"
 #include "lib/util.h"
+#include "sat.h"
 
 /* Largest blob we accept: skdump writes 1572 bytes; leave room for unknown records. */
 #define ATA_BLOB_MAX (64 * 1024)
@@ -228,6 +231,10 @@ struct sk_disk_head {
         uint64_t size;
         uint8_t identify[IDENTIFY_SIZE];
 };
+
+/* libatasmart's SkDiskType value for SAT with ATA PASS-THROUGH(16) (atasmart.c enum,
+ * 0.19 to upstream: PASSTHROUGH_12 = 0, PASSTHROUGH_16 = 1, LINUX_IDE, SUNPLUS, ...). */
+#define SK_TYPE_ATA_PASSTHROUGH_16 1
 
 static const uint8_t *identify_of(SkDisk *d, const SkIdentifyParsedData *ipd)
 {
@@ -656,15 +663,25 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
         }
 
         /* Endurance is a solid-state notion: attributes of rotating (or unreported)
-         * media are not read for it. Device Statistics (devstat, not wired yet) would
-         * come in as sm_endurance_ata()'s ds. */
+         * media are not read for it; Device Statistics come in as sm_endurance_ata()'s ds. */
         if (rotation == 1) {
+                const struct sm_devstat *ds = &h->ata.logs.devstat;
+                struct sm_endurance_devstat eds = {
+                        .read_ok = ds->read_ok,
+                        .used_present = ds->percentage_used.present,
+                        .written_present = ds->logical_sectors_written.present,
+                        .read_present = ds->logical_sectors_read.present,
+                        .percentage_used = ds->percentage_used.value,
+                        .sectors_written = ds->logical_sectors_written.value,
+                        .sectors_read = ds->logical_sectors_read.value,
+                };
+
                 sm_endurance_ata(ea, h->ata.n_attrs, di->match.family, db && di->match.in_db,
-                                 id_sector_size(id), NULL, &h->ata.endurance);
+                                 id_sector_size(id), &eds, &h->ata.endurance);
                 if (!db && !h->ata.endurance.used.present)
-                        sm_strlcpy(h->ata.endurance.why,
-                                   "no Device Statistics read, no drive database",
-                                   sizeof(h->ata.endurance.why));
+                        snprintf(h->ata.endurance.why, sizeof(h->ata.endurance.why),
+                                 "%.150s, no drive database",
+                                 ds->why[0] ? ds->why : "no Device Statistics read");
         } else {
                 memset(&h->ata.endurance, 0, sizeof(h->ata.endurance));
                 sm_strlcpy(h->ata.endurance.why,
@@ -675,6 +692,89 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
         }
         free(di);
         return 0;
+}
+
+/* ---- Device Statistics, error and self-test logs ---- */
+
+/*
+ * Values the attribute table did not give, from Device Statistics (attributes first:
+ * they are what smartctl and skdump print, and what earlier releases exported):
+ * temperature (page 05h current, when 1..127 °C like the attribute rule), power-on
+ * hours and power cycles (page 01h).
+ */
+static void devstat_fallbacks(struct sm_health *h)
+{
+        const struct sm_devstat *ds = &h->ata.logs.devstat;
+
+        if (!h->has_temperature && ds->temp_current.present && ds->temp_current.value > 0) {
+                h->has_temperature = true;
+                h->temperature_c = ds->temp_current.value;
+        }
+        if (!h->has_power_on && ds->power_on_hours.present) {
+                h->has_power_on = true;
+                h->power_on_seconds = ds->power_on_hours.value * 3600;
+        }
+        if (!h->has_power_cycles && ds->power_cycles.present) {
+                h->has_power_cycles = true;
+                h->power_cycles = ds->power_cycles.value;
+        }
+}
+
+/* Largest Device Statistics capture: 256 pages. */
+#define DEVSTAT_CAPTURE_MAX (256 * SM_ATA_LOG_SECTOR)
+
+/* Replay: `<capture>.devstat` next to the blob, if there is one. */
+static void replay_logs(const char *blob_path, struct sm_ata_logs *l)
+{
+        static const char none[] = "not in the capture (replay reads Device Statistics only)";
+        _cleanup_free_ uint8_t *buf = NULL;
+        char path[4096 + 16];
+        size_t len = 0;
+        int r;
+
+        sm_ata_logs_init(l);
+        sm_strlcpy(l->errors.why, none, sizeof(l->errors.why));
+        sm_strlcpy(l->self_tests.why, none, sizeof(l->self_tests.why));
+        if (snprintf(path, sizeof(path), "%s.devstat", blob_path) >= (int)sizeof(path))
+                return;
+        buf = malloc(DEVSTAT_CAPTURE_MAX);
+        if (!buf)
+                return;
+        r = sm_read_file(path, buf, DEVSTAT_CAPTURE_MAX, &len);
+        if (r == -ENOENT) {
+                sm_strlcpy(l->devstat.why, "no Device Statistics capture (<name>.devstat)",
+                           sizeof(l->devstat.why));
+                return;
+        }
+        if (r < 0) {
+                snprintf(l->devstat.why, sizeof(l->devstat.why),
+                         "cannot read the Device Statistics capture: %s", strerror(-r));
+                return;
+        }
+        (void)sm_devstat_decode_capture(buf, len, &l->devstat);
+        l->devstat.capture = true;
+}
+
+/*
+ * Live: through libatasmart's own fd (opened O_RDONLY by sk_disk_open()), only when
+ * libatasmart found SAT with 16-byte pass-through, the one our CDBs use. The fd and
+ * type come from the same private head identify_of() verified. Called after CHECK
+ * POWER MODE said the drive is awake and IDENTIFY said SMART is enabled.
+ */
+static void live_logs(SkDisk *d, const uint8_t *ident, unsigned timeout_ms, struct sm_ata_logs *l)
+{
+        const struct sk_disk_head *head = (const struct sk_disk_head *)(const void *)d;
+
+        if (head->type != SK_TYPE_ATA_PASSTHROUGH_16 || head->fd < 0) {
+                static const char why[] = "not a SAT device with ATA PASS-THROUGH(16)";
+
+                sm_ata_logs_init(l);
+                sm_strlcpy(l->devstat.why, why, sizeof(l->devstat.why));
+                sm_strlcpy(l->errors.why, why, sizeof(l->errors.why));
+                sm_strlcpy(l->self_tests.why, why, sizeof(l->self_tests.why));
+                return;
+        }
+        (void)sm_sat_read_logs(head->fd, ident, (int)timeout_ms, l);
 }
 
 static int read_replay(const struct sm_device_id *id, struct sm_health *h, char *err, size_t errlen)
@@ -696,10 +796,17 @@ static int read_replay(const struct sm_device_id *id, struct sm_health *h, char 
         ident = blob_identify(blob, len);
         if (!ident)
                 return sm_errf(err, errlen, -EINVAL, "malformed ATA capture: no IDFY record");
-        return decode(ident, blob, len, 0, h, err, errlen);
+        replay_logs(id->devnode, &h->ata.logs);
+        r = decode(ident, blob, len, 0, h, err, errlen);
+        if (r < 0)
+                return r;
+        devstat_fallbacks(h);
+
+        return 0;
 }
 
-static int read_live(const struct sm_device_id *id, struct sm_health *h, char *err, size_t errlen)
+static int read_live(const struct sm_device_id *id, unsigned timeout_ms, struct sm_health *h,
+                     char *err, size_t errlen)
 {
         _cleanup_(sk_disk_freep) SkDisk *d = NULL;
         const SkIdentifyParsedData *ipd;
@@ -708,6 +815,7 @@ static int read_live(const struct sm_device_id *id, struct sm_health *h, char *e
         size_t blob_len = 0;
         uint64_t size = 0;
         SkBool avail = 0, awake = 0;
+        int r;
 
         if (runtime_suspended(id->aux))
                 return SM_READ_RET_ASLEEP;
@@ -738,6 +846,9 @@ static int read_live(const struct sm_device_id *id, struct sm_health *h, char *e
                 /* libatasmart would send SMART ENABLE OPERATIONS: leave the drive alone. */
                 return sm_errf(err, errlen, -ENOTSUP, "SMART disabled");
         }
+        /* The logs first (the drive is awake and SMART enabled), so the endurance
+         * decode below sees Device Statistics. */
+        live_logs(d, ident, timeout_ms, &h->ata.logs);
         /* SMART READ DATA (and READ THRESHOLDS on first use), then the blob of what the
          * drive returned; sk_disk_get_blob() sends SMART RETURN STATUS (once). */
         if (sk_disk_smart_read_data(d) < 0)
@@ -746,7 +857,12 @@ static int read_live(const struct sm_device_id *id, struct sm_health *h, char *e
                 return sk_fail(err, errlen, "cannot collect SMART data");
         if (sk_disk_get_size(d, &size) < 0)
                 size = 0;
-        return decode(ident, blob, blob_len, size, h, err, errlen);
+        r = decode(ident, blob, blob_len, size, h, err, errlen);
+        if (r < 0)
+                return r;
+        devstat_fallbacks(h);
+
+        return 0;
 }
 
 static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *opts,
@@ -757,14 +873,15 @@ static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *op
         struct sm_health h;
         int r;
 
-        (void)opts; /* libatasmart hard-codes a 2 s SG_IO timeout per command */
+        /* libatasmart hard-codes a 2 s SG_IO timeout per command; ours take opts' */
         if (!id || !ret || !err || errlen == 0)
                 return -EINVAL;
         err[0] = '\0';
         if (!id->devnode[0])
                 return sm_errf(err, errlen, -EINVAL, "no device node");
         sm_health_init(&h);
-        r = id->replay ? read_replay(id, &h, err, errlen) : read_live(id, &h, err, errlen);
+        r = id->replay ? read_replay(id, &h, err, errlen)
+                       : read_live(id, opts ? opts->timeout_ms : 10000, &h, err, errlen);
         if (r == 0)
                 *ret = h;
         return r;
@@ -794,6 +911,7 @@ static const struct sm_family *const ata_families[] = {
         &sm_family_host_read_bytes,
         &sm_family_host_written_bytes,
         &sm_family_endurance_source_info,
+        SM_ATA_LOG_FAMILIES,
         NULL,
 };
 
@@ -954,6 +1072,7 @@ static void ata_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         emit_endurance(&a->endurance, emit, ctx);
         for (unsigned k = 0; k < a->n_attrs && k < SM_ATA_MAX_ATTRS; k++)
                 emit_attr(a, k, emit, ctx);
+        sm_ata_logs_readings(&a->logs, emit, ctx);
 }
 
 SM_COLLECTOR(sm_ata_collector, "ata", SM_PROTO_ATA, ata_read, ata_readings, ata_families);

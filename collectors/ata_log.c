@@ -214,10 +214,7 @@ int sm_devstat_decode_capture(const uint8_t *buf, size_t len, struct sm_devstat 
                 if (page == 0x00)
                         continue;
                 if (seen[page]) {
-                        struct sm_devstat keep = *ds;
-
                         sm_devstat_init(ds);
-                        ds->gpl = keep.gpl;
                         snprintf(ds->why, sizeof(ds->why),
                                  "Device Statistics capture names page %02Xh twice", page);
                         return -EINVAL;

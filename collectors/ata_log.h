@@ -68,6 +68,7 @@ struct sm_devstat_i8 {
 struct sm_devstat {
         bool read_ok;    /* page 00h was read and is valid */
         bool gpl;        /* read with READ LOG EXT (else SMART READ LOG) */
+        bool capture;    /* from a replay capture (<name>.devstat), not a drive */
         uint8_t n_pages; /* pages listed in page 00h (first SM_DEVSTAT_MAX_PAGES kept) */
         uint8_t pages[SM_DEVSTAT_MAX_PAGES];
         /* page 01h General Statistics */

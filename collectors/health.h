@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ata_log.h"
 #include "device.h"
 #include "endurance.h"
 #include "metric.h"
@@ -41,6 +42,9 @@ struct sm_ata_health {
         unsigned n_attrs;
         struct sm_ata_attr attrs[SM_ATA_MAX_ATTRS];
         struct sm_endurance endurance; /* life used, host bytes: see endurance.h */
+        /* Device Statistics, error and self-test logs (SG_IO; replay: <name>.devstat);
+         * each part says in its present/read_ok flag whether it was read, else why. */
+        struct sm_ata_logs logs;
 };
 
 #define SM_NVME_LOG_SIZE 512

@@ -118,7 +118,8 @@ int __fxstat(int ver, int fd, struct stat *st)
 /* ---- the emulated drive ---- */
 
 struct cmd {
-        uint8_t ata, feature;
+        uint8_t ata, feature, log;
+        uint16_t page, count;
         int dir;
 };
 
@@ -130,6 +131,10 @@ static struct mock {
         uint64_t size;
         unsigned n_cmds, n_ioctls;
         struct cmd cmds[64];
+        /* log reads (READ LOG EXT, SMART READ LOG): answered only when `logs` */
+        bool logs;
+        uint8_t gpl_dir[512], smart_dir[512], devstat[8][512];
+        int abort_page; /* abort READ LOG EXT of this log 04h page (-1: none) */
 } m;
 
 static bool load_blob(const char *path)
@@ -183,6 +188,8 @@ static void reset_drive(const char *blob)
         m.fail_ata = m.fail_feature = -1;
         m.size = 120034123776ull;
         m.n_cmds = m.n_ioctls = 0;
+        m.logs = false;
+        m.abort_page = -1;
         sda_opens = 0;
         sda_open_flags = -1;
 }
@@ -197,6 +204,56 @@ static UMockdevIoctlData *resolve(UMockdevIoctlData *d, size_t off, size_t len)
                 g_clear_error(&e);
         }
         return r;
+}
+
+/*
+ * READ LOG EXT (log 00h: the GPL directory, log 04h pages 0-7) and SMART READ LOG
+ * (log 00h: the SMART directory) from m; anything else completes like a drive that
+ * aborts: CHECK CONDITION, ABORTED COMMAND, ATA status 51h error 04h.
+ */
+static gboolean answer_log(UMockdevIoctlClient *client, UMockdevIoctlData *hd,
+                           const struct sg_io_hdr *h, const uint8_t *cdb, uint8_t ata)
+{
+        unsigned log = cdb[8], page = (unsigned)cdb[9] << 8 | cdb[10], count = cdb[6];
+        const uint8_t *reply = NULL;
+        UMockdevIoctlData *dd;
+
+        if (ata == 0x2F && count == 1 && log == 0x00 && page == 0)
+                reply = m.gpl_dir;
+        else if (ata == 0x2F && count == 1 && log == 0x04 && page < 8 && (int)page != m.abort_page)
+                reply = m.devstat[page];
+        else if (ata == 0xB0 && count == 1 && log == 0x00)
+                reply = m.smart_dir;
+        if (reply && h->dxfer_direction == SG_DXFER_FROM_DEV && h->dxfer_len == 512) {
+                dd = resolve(hd, offsetof(struct sg_io_hdr, dxferp), 512);
+                if (!dd)
+                        return FALSE;
+                umockdev_ioctl_data_update(dd, 0, (guint8 *)(uintptr_t)reply, 512);
+                umockdev_ioctl_client_complete(client, 0, 0);
+                return TRUE;
+        }
+        {
+                uint8_t sense[22] = {0x72, 0x0B, 0x00, 0x00, 0, 0, 0, 14, 0x09, 0x0C};
+                unsigned char st = 0x02, mst = 0x01, wr = sizeof(sense);
+                unsigned short drv = 0x08;
+                UMockdevIoctlData *sd;
+
+                sense[8 + 3] = 0x04;  /* ABRT */
+                sense[8 + 13] = 0x51; /* DRDY DSC ERR */
+                if (h->mx_sb_len >= sizeof(sense)) {
+                        sd = resolve(hd, offsetof(struct sg_io_hdr, sbp), sizeof(sense));
+                        if (!sd)
+                                return FALSE;
+                        umockdev_ioctl_data_update(sd, 0, sense, sizeof(sense));
+                }
+                umockdev_ioctl_data_update(hd, offsetof(struct sg_io_hdr, status), &st, 1);
+                umockdev_ioctl_data_update(hd, offsetof(struct sg_io_hdr, masked_status), &mst, 1);
+                umockdev_ioctl_data_update(hd, offsetof(struct sg_io_hdr, driver_status),
+                                           (guint8 *)&drv, sizeof(drv));
+                umockdev_ioctl_data_update(hd, offsetof(struct sg_io_hdr, sb_len_wr), &wr, 1);
+                umockdev_ioctl_client_complete(client, 0, 0);
+                return TRUE;
+        }
 }
 
 static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer ud)
@@ -244,11 +301,19 @@ static gboolean handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *clien
                 return TRUE;
         }
         if (m.n_cmds < 64)
-                m.cmds[m.n_cmds++] = (struct cmd){ata, feature, h.dxfer_direction};
+                m.cmds[m.n_cmds++] =
+                        (struct cmd){ata,
+                                     feature,
+                                     cdb[0] == 0x85 ? cdb[8] : 0,
+                                     cdb[0] == 0x85 ? (uint16_t)(cdb[9] << 8 | cdb[10]) : 0,
+                                     cdb[0] == 0x85 ? (uint16_t)(cdb[5] << 8 | cdb[6]) : 0,
+                                     h.dxfer_direction};
         if ((int)ata == m.fail_ata && (m.fail_feature < 0 || (int)feature == m.fail_feature)) {
                 umockdev_ioctl_client_complete(client, -1, EIO);
                 return TRUE;
         }
+        if (m.logs && (ata == 0x2F || (ata == 0xB0 && feature == 0xD5)))
+                return answer_log(client, hd, &h, cdb, ata);
         switch (ata) {
         case 0xEC: /* IDENTIFY DEVICE */
                 reply = m.identify;
@@ -354,9 +419,11 @@ static void check_trace_read_only(const char *what)
 {
         for (unsigned i = 0; i < m.n_cmds; i++) {
                 const struct cmd *c = &m.cmds[i];
-                bool ok = c->ata == 0xEC || c->ata == 0xE5 ||
-                          (c->ata == 0xB0 &&
-                           (c->feature == 0xD0 || c->feature == 0xD1 || c->feature == 0xDA));
+                /* IDENTIFY, CHECK POWER MODE, SMART READ DATA/THRESHOLDS/RETURN STATUS/
+                 * READ LOG, READ LOG EXT: nothing else */
+                bool ok = c->ata == 0xEC || c->ata == 0xE5 || c->ata == 0x2F ||
+                          (c->ata == 0xB0 && (c->feature == 0xD0 || c->feature == 0xD1 ||
+                                              c->feature == 0xDA || c->feature == 0xD5));
 
                 CHECK(ok, "%s: forbidden ATA command %02Xh feature %02Xh", what, c->ata,
                       c->feature);
@@ -406,6 +473,123 @@ static void same_as_replay(const char *blob, const struct sm_health *live)
               "%s: bad sectors", blob);
         CHECK(live->rotation_rate == r.rotation_rate && strcmp(live->ident.wwn, r.ident.wwn) == 0,
               "%s: rotation/wwn", blob);
+}
+
+/* The drive plays the Samsung 860 EVO's Device Statistics (test/data/demo, rebuilt from
+ * that drive's smartctl -x JSON): log 04h listed in the GPL directory with 8 pages. */
+static void load_devstat(void)
+{
+        const char *root = getenv("SM_SOURCE_ROOT");
+        char path[4096];
+        uint8_t buf[8 * 512];
+        size_t n;
+        FILE *f;
+
+        snprintf(path, sizeof(path),
+                 "%s/test/data/demo/Samsung_SSD_860_EVO_500GB--RVT02B6Q.devstat",
+                 root ? root : ".");
+        f = fopen(path, "re");
+        n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+        if (f)
+                fclose(f);
+        memset(m.devstat, 0, sizeof(m.devstat));
+        for (size_t i = 0; i < n / 512; i++) {
+                unsigned pg = i == 0 ? 0 : buf[512 * i + 2];
+
+                if (pg < 8)
+                        memcpy(m.devstat[pg], buf + 512 * i, 512);
+        }
+        memset(m.gpl_dir, 0, 512);
+        memset(m.smart_dir, 0, 512);
+        m.gpl_dir[0] = 1;
+        m.gpl_dir[2 * 4] = 8;
+        m.smart_dir[0] = 1;
+        m.logs = true;
+}
+
+static unsigned index_of(uint8_t ata, int from)
+{
+        for (unsigned i = (unsigned)from; i < m.n_cmds; i++) {
+                if (m.cmds[i].ata == ata)
+                        return i;
+        }
+        return m.n_cmds;
+}
+
+static void devstat_live(void)
+{
+        struct sm_health h, r;
+        char err[192];
+        static const uint16_t want_pages[] = {0, 1, 4, 5, 7};
+        unsigned first;
+        int rc;
+
+        reset_drive("INTEL_SSDSA2CW120G3--4PC10302");
+        load_devstat();
+        rc = live_read(&h, err, sizeof(err));
+        CHECK(rc == 0, "devstat live: read() = %d (%s)", rc, err);
+        check_trace_read_only("devstat live");
+        {
+                const struct sm_devstat *ds = &h.ata.logs.devstat;
+
+                /* the drive's own smartctl -x JSON (scrutiny smart-ata-full.json) */
+                CHECK(ds->read_ok && ds->gpl && !ds->capture, "devstat live: not read (%s)",
+                      ds->why);
+                CHECK(ds->power_cycles.value == 13 && ds->power_on_hours.value == 14551 &&
+                              ds->logical_sectors_written.value == 64777770148ull &&
+                              ds->logical_sectors_read.value == 34909544344ull &&
+                              ds->reported_uncorrectable_errors.present &&
+                              ds->reported_uncorrectable_errors.value == 0,
+                      "devstat live: page 01h/04h values");
+                CHECK(ds->temp_current.value == 36 && ds->temp_max.value == 57 &&
+                              ds->temp_min.value == 24 && ds->percentage_used.present &&
+                              ds->percentage_used.value == 19,
+                      "devstat live: page 05h/07h values");
+        }
+        /* commands: log reads only after CHECK POWER MODE; exactly the listed pages */
+        first = index_of(0x2F, 0);
+        CHECK(index_of(0xE5, 0) < first, "devstat live: READ LOG EXT before CHECK POWER MODE");
+        for (unsigned k = 0, i = first; k < sizeof(want_pages) / sizeof(want_pages[0]); k++) {
+                const struct cmd *c;
+
+                i = index_of(0x2F, (int)i + 1);
+                c = i < m.n_cmds ? &m.cmds[i] : NULL;
+
+                CHECK(c && c->ata == 0x2F && c->log == 0x04 && c->page == want_pages[k] &&
+                              c->count == 1,
+                      "devstat live: read %u is not log 04h page %u", k, want_pages[k]);
+        }
+        CHECK(m.cmds[first].log == 0x00 && count_cmd(0x2F, -1) == 6,
+              "devstat live: %u READ LOG EXT (directory + 5 pages)", count_cmd(0x2F, -1));
+        /* error logging supported (word 84 bit 0) but no 03h in the GPL directory: the SMART
+         * directory once, and nothing of logs 01h/03h/06h/07h */
+        CHECK(count_cmd(0xB0, 0xD5) == 1, "devstat live: %u SMART READ LOG", count_cmd(0xB0, 0xD5));
+        CHECK(!h.ata.logs.errors.present && strstr(h.ata.logs.errors.why, "no error log"),
+              "devstat live: error log why '%s'", h.ata.logs.errors.why);
+        /* attributes first: what the blob's attributes give stays; devstat fills the rest */
+        CHECK(replay_read("INTEL_SSDSA2CW120G3--4PC10302", &r) == 0, "devstat live: replay");
+        CHECK(r.has_power_on && h.power_on_seconds == r.power_on_seconds,
+              "devstat live: power-on from attribute 9, not devstat");
+        CHECK(h.has_temperature && h.temperature_c == (r.has_temperature ? r.temperature_c : 36.0),
+              "devstat live: temperature %g (attribute %d)", h.temperature_c, r.has_temperature);
+
+        /* page 05h aborted by the drive: its values absent with the reason, the rest read */
+        reset_drive("INTEL_SSDSA2CW120G3--4PC10302");
+        load_devstat();
+        m.abort_page = 5;
+        rc = live_read(&h, err, sizeof(err));
+        CHECK(rc == 0 && !h.ata.logs.devstat.temp_current.present &&
+                      h.ata.logs.devstat.percentage_used.present &&
+                      strstr(h.ata.logs.devstat.why, "ATA status 51h error 04h") != NULL,
+              "devstat live abort: rc %d why '%s'", rc, h.ata.logs.devstat.why);
+
+        /* asleep: no log read at all */
+        reset_drive("INTEL_SSDSA2CW120G3--4PC10302");
+        load_devstat();
+        m.power_count = 0x00;
+        rc = live_read(&h, err, sizeof(err));
+        CHECK(rc == SM_READ_RET_ASLEEP && count_cmd(0x2F, -1) == 0 && count_cmd(0xB0, 0xD5) == 0,
+              "devstat asleep: %u log reads", count_cmd(0x2F, -1));
 }
 
 int main(void)
@@ -527,7 +711,8 @@ int main(void)
         m.power_count = 0x00;
         r = live_read(&h, err, sizeof(err));
         CHECK(r == SM_READ_RET_ASLEEP, "standby: read() = %d (%s)", r, err);
-        CHECK(count_smart() == 0, "standby: %u SMART commands sent", count_smart());
+        CHECK(count_smart() == 0 && count_cmd(0x2F, -1) == 0, "standby: %u SMART commands sent",
+              count_smart());
         CHECK(count_cmd(0xE5, -1) == 1, "standby: CHECK POWER MODE not sent");
         check_trace_read_only("standby");
 
@@ -536,7 +721,8 @@ int main(void)
         m.identify[170] &= (uint8_t)~1u;
         r = live_read(&h, err, sizeof(err));
         CHECK(r < 0 && strstr(err, "SMART disabled"), "SMART disabled: read() = %d (%s)", r, err);
-        CHECK(count_smart() == 0, "SMART disabled: %u SMART commands sent", count_smart());
+        CHECK(count_smart() == 0 && count_cmd(0x2F, -1) == 0,
+              "SMART disabled: %u SMART commands sent", count_smart());
         check_trace_read_only("SMART disabled");
 
         /* 5. EIO from SG_IO */
@@ -579,6 +765,8 @@ int main(void)
         r = live_read(&h, err, sizeof(err));
         CHECK(r == 0 && sda_opens == 1, "control=on: r=%d (%s) opens=%d", r, err, sda_opens);
         umockdev_testbed_set_attribute(tb, SCSIPATH, "power/runtime_status", "active");
+
+        devstat_live();
 
         g_object_unref(handler);
         g_object_unref(tb);
