@@ -720,6 +720,26 @@ static void devstat_fallbacks(struct sm_health *h)
         }
 }
 
+/* The protocol-independent view of the error and self-test logs, for the verdict. */
+static void logs_to_health(struct sm_health *h)
+{
+        const struct sm_ata_self_test_log *st = &h->ata.logs.self_tests;
+        const struct sm_ata_error_log *el = &h->ata.logs.errors;
+
+        for (unsigned i = 0; st->present && i < st->n_entries && i < SM_ATA_ST_MAX; i++) {
+                if (st->entries[i].status == 0xF) /* in progress: not a result */
+                        continue;
+                h->has_self_test = true;
+                h->self_test_failed = sm_ata_self_test_failed(st->entries[i].status);
+                h->self_test_power_on_hours = st->entries[i].power_on_hours;
+                break;
+        }
+        h->has_error_log = el->present;
+        h->error_log_entries = el->present ? el->n_entries : 0;
+        /* the newest entry's error number is the device error count */
+        h->error_log_newest_count = el->present && el->n_entries ? el->entries[0].number : 0;
+}
+
 /* Largest Device Statistics capture: 256 pages. */
 #define DEVSTAT_CAPTURE_MAX (256 * SM_ATA_LOG_SECTOR)
 
@@ -740,7 +760,7 @@ static void replay_logs(const char *blob_path, struct sm_ata_logs *l)
         buf = malloc(DEVSTAT_CAPTURE_MAX);
         if (!buf)
                 return;
-        r = sm_read_file(path, buf, DEVSTAT_CAPTURE_MAX, &len);
+        r = sm_read_file(path, buf, DEVSTAT_CAPTURE_MAX, &len, SM_FILE_NONBLOCK);
         if (r == -ENOENT) {
                 sm_strlcpy(l->devstat.why, "no Device Statistics capture (<name>.devstat)",
                            sizeof(l->devstat.why));
@@ -801,7 +821,7 @@ static int read_replay(const struct sm_device_id *id, struct sm_health *h, char 
         if (r < 0)
                 return r;
         devstat_fallbacks(h);
-
+        logs_to_health(h);
         return 0;
 }
 
@@ -861,7 +881,7 @@ static int read_live(const struct sm_device_id *id, unsigned timeout_ms, struct 
         if (r < 0)
                 return r;
         devstat_fallbacks(h);
-
+        logs_to_health(h);
         return 0;
 }
 
