@@ -101,6 +101,19 @@ int main(void)
         rc = sm_ata_collector.read(&devs[0].id, &opts, &devs[0].health, err, sizeof(err));
         CHECK(rc == 0, "860 EVO replay: %d %s", rc, err);
         devs[0].have_data = rc == 0;
+        /* endurance from its Device Statistics: 19 % used, 64777770148 x 512 bytes written,
+         * 34909544344 x 512 read (smartctl -x of the drive; 512-byte logical sectors) */
+        {
+                const struct sm_endurance *e = &devs[0].health.ata.endurance;
+
+                CHECK(e->used.present && e->used.source == SM_ENDURANCE_DEVSTAT &&
+                              e->used_ratio == 0.19,
+                      "860 EVO endurance used %g (source %d)", e->used_ratio, e->used.source);
+                CHECK(e->written.present && e->written.source == SM_ENDURANCE_DEVSTAT &&
+                              e->written_bytes == 64777770148ull * 512 && e->read.present &&
+                              e->read_bytes == 34909544344ull * 512,
+                      "860 EVO host bytes %llu", (unsigned long long)e->written_bytes);
+        }
 
         /* 2. a drive with logs decoded from hand-built sectors (ACS-4 layouts) */
         devs[1] = devs[0];
