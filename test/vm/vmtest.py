@@ -374,6 +374,20 @@ def check_ata(c, s, jdev, ser, ref, cls):
         attrs = jdev.get("attributes") or (jdev.get("ata") or {}).get("attributes") or []
         jraw = {int(a["id"]): int(a.get("raw_string", a.get("raw", -1))) for a in attrs if "id" in a}
         c.eq(jraw, {a["id"]: a["raw"]["value"] for a in table}, "JSON attribute raw values")
+        # QEMU's IDENTIFY words 84/87 have neither GPL (bit 5) nor SMART error logging /
+        # self-test (bits 0/1): the agent sends no log command, and says so. smartctl agrees
+        # the drive has no GPL (its SMART READ DATA capability view).
+        caps = (sc.get("ata_smart_data") or {}).get("capabilities") or {}
+        c.eq(caps.get("gp_logging_supported"), False, "smartctl: no General Purpose Logging")
+        ata = jdev.get("ata") or {}
+        none = "IDENTIFY: neither General Purpose Logging nor SMART logging supported"
+        c.eq(((ata.get("devstat") or {}).get("read"), (ata.get("devstat") or {}).get("why")),
+             (False, none), "JSON ata.devstat: not read, nothing sent")
+        c.eq([((ata.get(k) or {}).get("present"), (ata.get(k) or {}).get("why"))
+              for k in ("error_log", "self_test_log")], [(False, none)] * 2,
+             "JSON ata.error_log/self_test_log: not read, nothing sent")
+    c.eq(value(s, "ssdmon_ata_error_log_errors_total", device=dev), None,
+         "no ssdmon_ata_error_log_errors_total series")
     c.prefix = ""
 
 
