@@ -218,17 +218,21 @@ static int serve(const struct sm_config *cfg)
         char err[512] = "";
         int r;
 
-        /* A bad web config is a usage error: exit 2 before anything is served. */
-        r = sm_web_open(cfg->web_config_file, &d.web, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr, "ssd-monitor: %s\n", err[0] ? err : strerror(-r));
-                return 2;
-        }
-
         d.sigfd = setup_signals();
         if (d.sigfd < 0) {
                 sm_log_err("cannot set up signal handling");
                 return 1;
+        }
+        /*
+         * A bad web config is a usage error: exit 2 before anything is served. After
+         * setup_signals: its password workers must inherit the blocked mask, or a
+         * SIGTERM/SIGHUP delivered to one of them would kill the process.
+         */
+        r = sm_web_open(cfg->web_config_file, &d.web, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "ssd-monitor: %s\n", err[0] ? err : strerror(-r));
+                close(d.sigfd);
+                return 2;
         }
         r = start(&d, err, sizeof(err));
         if (r < 0) {

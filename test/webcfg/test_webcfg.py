@@ -611,11 +611,27 @@ def test_prometheus():
             logf.close()
 
 
+def test_signals():
+    # The password workers must not take SIGTERM/SIGHUP (they are blocked in every
+    # thread; signalfd reads them): SIGHUP re-reads the file and the agent keeps
+    # serving, SIGTERM stops it cleanly with exit 0.
+    with Agent("web_config_users.good.yml") as a:
+        check(curl(a.port, "-u", "dave:dave123")[1] == 200, "signals: serving")
+        a.proc.send_signal(signal.SIGHUP)
+        check(a.wait_log(r"web_config_users\.good\.yml reloaded", 10) is not None,
+              "SIGHUP: the web config is re-read", a.log()[-300:])
+        check(a.proc.poll() is None and curl(a.port, "-u", "dave:dave123")[1] == 200,
+              "SIGHUP: still serving")
+        a.proc.send_signal(signal.SIGTERM)
+        rc = a.exit_code(60)
+        check(rc == 0, "SIGTERM: clean exit 0 (not killed by the signal)", f"rc={rc}")
+
+
 def main():
     setup_data()
     try:
         for t in (test_load, test_server, test_client_certs, test_users, test_rate_limit,
-                  test_reload, test_prometheus):
+                  test_reload, test_signals, test_prometheus):
             t()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
