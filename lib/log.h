@@ -2,7 +2,8 @@
 /*
  * log.h - the daemon's logging. Only main and the poller log user-visible
  * messages; collectors and renderers log at debug level at most.
- * Format: "level: message" on stderr (journald and kubectl logs pick it up).
+ * Format: "level: message" on stderr (kubectl logs, a terminal); when stderr is the
+ * journal's stream (JOURNAL_STREAM), "<N>level: message" so journald keeps the priority.
  */
 #ifndef SM_LOG_H
 #define SM_LOG_H
