@@ -94,6 +94,7 @@ struct sm_poller {
         uint64_t next_cycle_ms, debounce_at_ms, next_rescan_ms;
         struct sm_agent_stats stats;
         struct sm_tracker *tracker; /* drive histories (docs/health.md) */
+        char replay_warned[256]; /* the last replay-scan warning logged */
 };
 
 /* ===== jobs and workers ===== */
@@ -413,8 +414,18 @@ static int discover(struct sm_poller *p, struct sm_device_id **ret, size_t *ret_
 {
         int r;
 
-        if (p->cfg->replay_dir)
-                return sm_replay_scan(p->cfg->replay_dir, ret, ret_n, err, errlen);
+        if (p->cfg->replay_dir) {
+                r = sm_replay_scan(p->cfg->replay_dir, ret, ret_n, err, errlen);
+                /* Skipped captures: warn once, not on every rescan. */
+                if (r == 0 && strcmp(err, p->replay_warned) != 0) {
+                        if (err[0])
+                                sm_log_warn("%s", err);
+                        sm_strlcpy(p->replay_warned, err, sizeof(p->replay_warned));
+                }
+                if (r == 0)
+                        err[0] = '\0';
+                return r;
+        }
         r = sm_discovery_scan(p->disc, ret, ret_n);
         if (r < 0)
                 return sm_errf(err, errlen, r, "device discovery failed: %s", strerror(-r));

@@ -89,9 +89,11 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
 {
         _cleanup_(closedirp) DIR *d = opendir(dir);
         _cleanup_free_ struct sm_device_id *ids = NULL;
-        size_t n = 0;
+        size_t n = 0, skipped = 0;
         struct dirent *de;
 
+        if (errlen)
+                err[0] = '\0';
         if (!d) {
                 int r = -errno;
 
@@ -115,9 +117,13 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
                         continue;
                 r = fill_entry(dir, dirfd(d), de->d_name, &id);
                 if (r < 0) {
-                        snprintf(err, errlen, "replay capture '%s/%s': name too long", dir,
-                                 de->d_name);
-                        return r;
+                        /* One bad name must not hide the other captures. */
+                        if (skipped++ == 0)
+                                snprintf(err, errlen,
+                                         "replay capture '%s/%s': name too long (device names "
+                                         "have at most %zu characters); skipped",
+                                         dir, de->d_name, sizeof(id.name) - 1);
+                        continue;
                 }
                 if (n == MAX_REPLAY_DEVICES) {
                         snprintf(err, errlen, "replay directory '%s' has more than %d captures",
@@ -132,6 +138,11 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
                         ids = p;
                 }
                 ids[n++] = id;
+        }
+        if (skipped > 1) {
+                size_t len = strnlen(err, errlen);
+
+                snprintf(err + len, errlen - len, " (and %zu more)", skipped - 1);
         }
         if (n > 0)
                 qsort(ids, n, sizeof(*ids), cmp_id);

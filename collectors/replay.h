@@ -20,7 +20,11 @@
 
 #include "device.h"
 
-/* Scan dir; *ret is a malloc'd array sorted by name. -errno with a message in err. */
+/*
+ * Scan dir; *ret is a malloc'd array sorted by name. -errno with a message in err.
+ * A capture that cannot be served (its name does not fit) is left out: the scan
+ * still returns 0, with a warning naming it in err (err is empty otherwise).
+ */
 int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, char *err,
                    size_t errlen);
 

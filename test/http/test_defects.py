@@ -7,6 +7,7 @@ test/data/http. Each test names the item it covers; each failed before its fix.
 Usage: test_defects.py SSD_MONITOR_BINARY DATA_DIR [PROMTOOL]
 """
 
+import http.client
 import json
 import os
 import re
@@ -40,6 +41,60 @@ def run(args, timeout=20, **kw):
     return subprocess.run([BIN, *args], capture_output=True, timeout=timeout, **kw)
 
 
+class Server:
+    """One daemon process; stderr goes to a file we can read while it runs."""
+
+    def __init__(self, *args, listen=True, wait_port=True, env=None):
+        self.log = tempfile.NamedTemporaryFile(prefix="sm-defects-", suffix=".log", delete=False)
+        argv = [BIN, *args, "--log.level=debug"]
+        if listen:
+            argv.append("--web.listen-address=127.0.0.1:0")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.log, env=env)
+        self.port = None
+        if wait_port:
+            port = self.wait_log(r"listening on \S+ \(port (\d+)\)", 15)
+            if port is None:
+                raise RuntimeError("server did not report its port:\n" + self.stderr())
+            self.port = int(port)
+
+    def stderr(self):
+        with open(self.log.name, "r", errors="replace") as f:
+            return f.read()
+
+    def wait_log(self, pattern, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            m = re.search(pattern, self.stderr())
+            if m:
+                return m.group(1) if m.groups() else m.group(0)
+            if self.proc.poll() is not None:
+                return None
+            time.sleep(0.05)
+        return None
+
+    def stop(self, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = ("killed", self.proc.wait())
+        os.unlink(self.log.name)
+        return rc
+
+
+def get(port, path, headers=None, host="127.0.0.1", method="GET"):
+    c = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
 TESTS = []
 
 
@@ -70,6 +125,28 @@ def journal_priority(tmp, replay):
         want = "<3>error: " if env_kind == "match" else "error: "
         check(r.returncode == 1 and first.startswith(want) and (env_kind == "match" or "<" not in first[:1]),
               f"JOURNAL_STREAM {env_kind}: first line {first!r}, want prefix {want!r}")
+
+
+@test
+def replay_skips_bad_file(tmp, replay):
+    """Item 11: a capture whose name does not fit (64 characters) is skipped with one
+    warning, however often the directory is rescanned; the other captures are served."""
+    d = os.path.join(tmp, "replay-longname")
+    shutil.copytree(replay, d)
+    long_name = "x" * 64
+    shutil.copy(os.path.join(replay, "sda"), os.path.join(d, long_name))
+    srv = Server("--replay", d, "--collector.rescan=1s", "--collector.interval=1h")
+    try:
+        check(srv.wait_log(r"first collection finished", 15) is not None, "served despite the bad file")
+        time.sleep(2.5)  # two or three rescans
+        st, _, body = get(srv.port, "/api/v1/devices")
+        names = sorted(dev["device"] for dev in json.loads(body)["devices"]) if st == 200 else []
+        check(names == ["nvme0n1", "sda", "sdb"], f"the other captures are served: {st} {names}")
+        warnings = [l for l in srv.stderr().splitlines() if long_name in l]
+        check(len(warnings) == 1 and warnings[0].startswith("warning: ") and "skipped" in warnings[0],
+              f"one warning for the bad file: {warnings}")
+    finally:
+        srv.stop()
 
 
 def main():
