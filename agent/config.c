@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "listen.h"
 
 #define DEFAULT_LISTEN        ":9638"
 #define DEFAULT_FEATURES_FILE "/etc/kubernetes/node-feature-discovery/features.d/ssd-monitor"
@@ -171,19 +172,6 @@ static const struct opt *find_opt(const char *name, size_t len)
         return NULL;
 }
 
-/* "[host]:port", "host:port" or ":port"; port 0..65535 (0: any free port). */
-static bool valid_listen(const char *s)
-{
-        const char *colon = strrchr(s, ':');
-        uint64_t port;
-
-        if (!colon || strlen(s) > 255)
-                return false;
-        if (s[0] == '[' && (colon == s || colon[-1] != ']'))
-                return false;
-        return sm_parse_u64(colon + 1, 0, 65535, &port) == 0;
-}
-
 /*
  * glibc's regcomp needs memory exponential in stacked repetitions (measured: 25
  * "+" in a row took 8 GB). Device names are short; keep patterns cheap:
@@ -249,9 +237,11 @@ static int check_regex(const char *re, const char *opt, char *err, size_t errlen
 static int set_string(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
                       size_t errlen)
 {
+        struct sm_listen_spec ls;
+
         switch (id) {
         case O_LISTEN:
-                if (!valid_listen(v))
+                if (sm_listen_parse(v, &ls) < 0)
                         return fail(err, errlen, "--%s: '%s' is not [host]:port (port 0-65535)",
                                     o->name, v);
                 if (c->n_listen == SM_MAX_LISTEN)

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/util.h"
+#include "listen.h"
 #include "web.h"
 
 #define API_DEVICES "/api/v1/devices"
@@ -33,14 +35,19 @@ struct fixed {
         struct MHD_Response *ok;
 };
 
+/* Listening sockets: every address of every --web.listen-address. */
+#define MAX_SOCKETS (4 * SM_MAX_LISTEN)
+
 struct sm_http {
+        const struct sm_config *cfg;
         struct sm_store *store;
         struct sm_web *web; /* --web.config.file, or NULL */
         const char *telemetry_path;
         struct fixed fixed;
         size_t n;
-        struct MHD_Daemon *daemons[SM_MAX_LISTEN];
-        unsigned ports[SM_MAX_LISTEN];
+        struct sm_listener socks[MAX_SOCKETS];
+        const char *spec[MAX_SOCKETS]; /* the --web.listen-address each came from */
+        struct MHD_Daemon *daemons[MAX_SOCKETS];
 };
 
 /* ===== fixed responses ===== */
@@ -322,104 +329,73 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ===== listeners ===== */
 
-struct listen_addr {
-        struct sockaddr_storage ss;
-        bool dual_stack;
-};
-
-static int parse_listen(const char *spec, struct listen_addr *ret, char *err, size_t errlen)
+static struct MHD_Daemon *start_daemon(struct sm_http *h, int fd)
 {
-        const char *colon = strrchr(spec, ':');
-        char host[256];
-        size_t hlen = (size_t)(colon - spec);
-        uint64_t port;
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-        struct addrinfo *ai = NULL;
-        int r;
-
-        if (!colon || hlen >= sizeof(host) || sm_parse_u64(colon + 1, 0, 65535, &port) < 0) {
-                snprintf(err, errlen, "invalid listen address '%s'", spec);
-                return -EINVAL;
-        }
-        memcpy(host, spec, hlen);
-        host[hlen] = '\0';
-        memset(ret, 0, sizeof(*ret));
-        if (hlen == 0) {
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ret->ss;
-
-                s6->sin6_family = AF_INET6;
-                s6->sin6_addr = in6addr_any;
-                s6->sin6_port = htons((uint16_t)port);
-                ret->dual_stack = true;
-                return 0;
-        }
-        if (host[0] == '[' && hlen >= 2 && host[hlen - 1] == ']') {
-                memmove(host, host + 1, hlen - 2);
-                host[hlen - 2] = '\0';
-        }
-        r = getaddrinfo(host, colon + 1, &hints, &ai);
-        if (r != 0 || !ai) {
-                snprintf(err, errlen, "cannot resolve listen address '%s': %s", spec,
-                         gai_strerror(r));
-                if (ai)
-                        freeaddrinfo(ai);
-                return -EINVAL;
-        }
-        memcpy(&ret->ss, ai->ai_addr, ai->ai_addrlen);
-        freeaddrinfo(ai);
-        return 0;
-}
-
-static struct MHD_Daemon *start_daemon(struct sm_http *h, const struct sm_config *cfg,
-                                       const struct listen_addr *la)
-{
+        /* MHD_USE_ITC: without it MHD_quiesce_daemon cannot stop the accept loop. */
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                         sm_web_mhd_flags(h->web);
+                         MHD_USE_ITC | sm_web_mhd_flags(h->web);
         struct MHD_OptionItem web_opts[4];
 
         (void)sm_web_mhd_options(h->web, web_opts, ARRAY_SIZE(web_opts));
-
-        if (la->ss.ss_family == AF_INET6)
-                flags |= la->dual_stack ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-        return MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
-                                (const struct sockaddr *)&la->ss, MHD_OPTION_CONNECTION_TIMEOUT,
-                                (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                                (unsigned)cfg->http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                                (unsigned)cfg->http_max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                (size_t)32768, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                MHD_OPTION_ARRAY, web_opts, MHD_OPTION_END);
+        /* The logger first: MHD reports problems with later options through it. */
+        return MHD_start_daemon(
+                flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT,
+                (unsigned)h->cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                (unsigned)h->cfg->http_max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                (unsigned)h->cfg->http_max_per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                (size_t)32768, MHD_OPTION_ARRAY, web_opts, MHD_OPTION_END);
 }
 
-static int start_one(struct sm_http *h, const struct sm_config *cfg, const char *spec, char *err,
-                     size_t errlen)
+int sm_http_bind(const struct sm_config *cfg, struct sm_http **ret, char *err, size_t errlen)
 {
-        struct listen_addr la;
-        struct MHD_Daemon *d;
-        const union MHD_DaemonInfo *info;
-        int r = parse_listen(spec, &la, err, errlen);
+        struct sm_http *h = calloc(1, sizeof(*h));
+        int r;
 
-        if (r < 0)
+        if (!h) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        h->cfg = cfg;
+        h->telemetry_path = cfg->telemetry_path;
+        for (size_t i = 0; i < cfg->n_listen; i++) {
+                size_t before = h->n;
+
+                r = sm_listen_open(cfg->listen[i], h->socks, ARRAY_SIZE(h->socks), &h->n, err,
+                                   errlen);
+                if (r < 0) {
+                        sm_http_stop(h);
+                        return r;
+                }
+                for (size_t k = before; k < h->n; k++)
+                        h->spec[k] = cfg->listen[i];
+        }
+        *ret = h;
+        return 0;
+}
+
+int sm_http_serve(struct sm_http *h, struct sm_store *store, struct sm_web *web, char *err,
+                  size_t errlen)
+{
+        int r = fixed_init(&h->fixed);
+
+        if (r < 0) {
+                snprintf(err, errlen, "out of memory");
                 return r;
-        d = start_daemon(h, cfg, &la);
-        if (!d && la.dual_stack) {
-                /* No IPv6 on this host: fall back to IPv4 any. */
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&la.ss;
-                in_port_t port = ((struct sockaddr_in6 *)&la.ss)->sin6_port;
-
-                memset(&la, 0, sizeof(la));
-                s4->sin_family = AF_INET;
-                s4->sin_addr.s_addr = htonl(INADDR_ANY);
-                s4->sin_port = port;
-                d = start_daemon(h, cfg, &la);
         }
-        if (!d) {
-                snprintf(err, errlen, "cannot listen on '%s' (address in use or not local?)", spec);
-                return -EADDRNOTAVAIL;
+        h->store = store;
+        h->web = web;
+        for (size_t i = 0; i < h->n; i++) {
+                h->daemons[i] = start_daemon(h, h->socks[i].fd);
+                if (!h->daemons[i]) {
+                        snprintf(err, errlen, "cannot serve on '%s' (%s): %s", h->spec[i],
+                                 h->socks[i].addr, strerror(errno ? errno : EINVAL));
+                        return errno ? -errno : -EINVAL;
+                }
+                h->socks[i].fd = -1; /* the daemon owns it now */
+                sm_log_info("listening on %s (port %u) at %s", h->spec[i], h->socks[i].port,
+                            h->socks[i].addr);
         }
-        info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-        h->ports[h->n] = info ? info->port : 0;
-        h->daemons[h->n++] = d;
-        sm_log_info("listening on %s (port %u)", spec, h->ports[h->n - 1]);
         return 0;
 }
 
@@ -432,41 +408,48 @@ int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm
 int sm_http_start_web(const struct sm_config *cfg, struct sm_store *store, struct sm_web *web,
                       struct sm_http **ret, char *err, size_t errlen)
 {
-        struct sm_http *h = calloc(1, sizeof(*h));
-        int r;
+        struct sm_http *h = NULL;
+        int r = sm_http_bind(cfg, &h, err, errlen);
 
-        if (!h)
-                return -ENOMEM;
-        h->store = store;
-        h->web = web;
-        h->telemetry_path = cfg->telemetry_path;
-        r = fixed_init(&h->fixed);
-        if (r < 0) {
-                snprintf(err, errlen, "out of memory");
-                free(h);
+        if (r < 0)
                 return r;
-        }
-        for (size_t i = 0; i < cfg->n_listen; i++) {
-                r = start_one(h, cfg, cfg->listen[i], err, errlen);
-                if (r < 0) {
-                        sm_http_stop(h);
-                        return r;
-                }
+        r = sm_http_serve(h, store, web, err, errlen);
+        if (r < 0) {
+                sm_http_stop(h);
+                return r;
         }
         *ret = h;
         return 0;
+}
+
+void sm_http_quiesce(struct sm_http *h)
+{
+        for (size_t i = 0; i < h->n; i++) {
+                MHD_socket fd;
+
+                if (!h->daemons[i])
+                        continue;
+                fd = MHD_quiesce_daemon(h->daemons[i]);
+                if (fd != MHD_INVALID_SOCKET)
+                        close(fd); /* no longer MHD's: new clients are refused */
+                else
+                        sm_log_debug("http: cannot stop accepting on %s", h->socks[i].addr);
+        }
 }
 
 struct sm_http *sm_http_stop(struct sm_http *h)
 {
         if (!h)
                 return NULL;
-        for (size_t i = 0; i < h->n; i++)
-                (void)MHD_quiesce_daemon(h->daemons[i]);
+        sm_http_quiesce(h); /* every listener stops accepting before any is torn down */
         /* Running password checks finish and resume their connections while the daemons live. */
         sm_web_stop(h->web);
-        for (size_t i = 0; i < h->n; i++)
-                MHD_stop_daemon(h->daemons[i]);
+        for (size_t i = 0; i < h->n; i++) {
+                if (h->daemons[i])
+                        MHD_stop_daemon(h->daemons[i]);
+                if (h->socks[i].fd >= 0)
+                        close(h->socks[i].fd);
+        }
         fixed_free(&h->fixed);
         free(h);
         return NULL;
@@ -474,5 +457,5 @@ struct sm_http *sm_http_stop(struct sm_http *h)
 
 unsigned sm_http_port(const struct sm_http *h, size_t i)
 {
-        return i < h->n ? h->ports[i] : 0;
+        return i < h->n ? h->socks[i].port : 0;
 }

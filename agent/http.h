@@ -20,13 +20,23 @@
 struct sm_http;
 struct sm_web;
 
-/* Bind every listen address and start serving; -errno with a message in err. */
+/*
+ * Bind every address of every listen address (listen.h), serving nothing yet: call
+ * it before dropping privileges. -errno with a message (the kernel's reason) in err.
+ */
+int sm_http_bind(const struct sm_config *cfg, struct sm_http **ret, char *err, size_t errlen);
+/* Start serving store on the bound sockets (web: --web.config.file, or NULL). */
+int sm_http_serve(struct sm_http *h, struct sm_store *store, struct sm_web *web, char *err,
+                  size_t errlen);
+/* sm_http_bind + sm_http_serve (tests, benchmarks). */
 int sm_http_start(const struct sm_config *cfg, struct sm_store *store, struct sm_http **ret,
                   char *err, size_t errlen);
 /* The same with a --web.config.file (TLS, basic auth, headers, rate limit); web outlives it. */
 int sm_http_start_web(const struct sm_config *cfg, struct sm_store *store, struct sm_web *web,
                       struct sm_http **ret, char *err, size_t errlen);
-/* Stop accepting, finish and free. */
+/* Stop accepting on every listener; open connections are still answered. */
+void sm_http_quiesce(struct sm_http *h);
+/* Stop accepting (all listeners first), close connections and free. */
 struct sm_http *sm_http_stop(struct sm_http *h);
 /* The port listener i is bound to (useful with port 0). */
 unsigned sm_http_port(const struct sm_http *h, size_t i);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c - wires the modules together in dependency order and tears them
- * down in reverse: config, log, store, poller (discovery), privilege drop,
- * HTTP, collector thread; then waits for signals and pings systemd.
+ * down in reverse: config, log, store, poller (discovery), listening sockets,
+ * privilege drop, HTTP, collector thread; then waits for signals and pings systemd.
  */
 #include <sys/signalfd.h>
 
@@ -94,6 +94,10 @@ static int start(struct daemon_state *d, char *err, size_t errlen)
         r = sm_poller_new(d->cfg, d->store, &d->poller, err, errlen);
         if (r < 0)
                 return r;
+        /* Bind while privileged (ports below 1024), serve only after the drop. */
+        r = sm_http_bind(d->cfg, &d->http, err, errlen);
+        if (r < 0)
+                return r;
         if (d->cfg->keep_privileges) {
                 sm_privs_current(&pr);
         } else {
@@ -102,7 +106,7 @@ static int start(struct daemon_state *d, char *err, size_t errlen)
                         return r;
         }
         report_privileges(d->cfg, &pr);
-        r = sm_http_start_web(d->cfg, d->store, d->web, &d->http, err, errlen);
+        r = sm_http_serve(d->http, d->store, d->web, err, errlen);
         if (r < 0)
                 return r;
         r = sm_poller_start(d->poller);

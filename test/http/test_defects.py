@@ -44,9 +44,9 @@ def run(args, timeout=20, **kw):
 class Server:
     """One daemon process; stderr goes to a file we can read while it runs."""
 
-    def __init__(self, *args, listen=True, wait_port=True, env=None):
+    def __init__(self, *args, listen=True, wait_port=True, env=None, prefix=()):
         self.log = tempfile.NamedTemporaryFile(prefix="sm-defects-", suffix=".log", delete=False)
-        argv = [BIN, *args, "--log.level=debug"]
+        argv = [*prefix, BIN, *args, "--log.level=debug"]
         if listen:
             argv.append("--web.listen-address=127.0.0.1:0")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -147,6 +147,124 @@ def replay_skips_bad_file(tmp, replay):
               f"one warning for the bad file: {warnings}")
     finally:
         srv.stop()
+
+
+def free_port(lo, hi):
+    for port in range(lo, hi):
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            pass
+    return None
+
+
+def cap_eff(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return None
+
+
+@test
+def bind_before_drop(tmp, replay):
+    """Item 5: the listeners are bound before privileges are dropped (as root a port
+    below 1024 works, and the running agent still has no CAP_NET_BIND_SERVICE), and
+    a bind that fails reports the real errno."""
+    if os.geteuid() != 0:
+        print("note: not root; the privileged-port case is skipped")
+    else:
+        port = free_port(600, 1000)
+        srv = Server("--replay", replay, f"--web.listen-address=127.0.0.1:{port}", listen=False,
+                     wait_port=False)
+        try:
+            up = srv.wait_log(r"listening on \S+ \(port (\d+)\)", 15)
+            check(up == str(port), f"root binds port {port} (then drops): {srv.stderr().strip()[-300:]}")
+            if up:
+                st, _, _ = get(port, "/healthz")
+                caps = cap_eff(srv.proc.pid)
+                check(st == 200 and caps is not None and not caps & (1 << 10),
+                      f"serves /healthz without CAP_NET_BIND_SERVICE: {st} CapEff={caps:#x}")
+        finally:
+            srv.stop()
+        # Without the capability the kernel says EACCES, and so do we.
+        os.chmod(tmp, 0o755)  # the replay copy must be readable by nobody
+        if shutil.which("setpriv"):
+            r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                "--inh-caps=-all", BIN, "--replay", replay,
+                                f"--web.listen-address=127.0.0.1:{port}"],
+                               capture_output=True, timeout=20)
+            err = r.stderr.decode(errors="replace")
+            check(r.returncode == 1 and "Permission denied" in err and f"127.0.0.1:{port}" in err,
+                  f"unprivileged low port: rc {r.returncode}: {err.strip()}")
+    # Address in use: the real reason.
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run(["--replay", replay, f"--web.listen-address=127.0.0.1:{port}"])
+        err = r.stderr.decode(errors="replace")
+        check(r.returncode == 1 and "Address already in use" in err, f"port in use: {err.strip()}")
+
+
+def has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@test
+def localhost_every_address(tmp, replay):
+    """Item 10: a host name is bound on every address it resolves to. The name
+    localhost is given both ::1 and 127.0.0.1 by a private /etc/hosts (a mount
+    namespace of the agent's own); both answer, on one port."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not has_ipv6_loopback():
+        print("note: needs root, unshare and IPv6 loopback; skipped")
+        return
+    hosts = os.path.join(tmp, "hosts")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n::1 localhost\n")
+    srv = Server("--replay", replay, "--web.listen-address=localhost:0", listen=False,
+                 prefix=["unshare", "-m", "sh", "-c", f'mount --bind "{hosts}" /etc/hosts && exec "$0" "$@"'])
+    try:
+        srv.wait_log(r"first collection finished", 15)
+        ports = re.findall(r"listening on (\S+) \(port (\d+)\)", srv.stderr())
+        check(len(ports) == 2 and len({p for _, p in ports}) == 1, f"two listeners, one port: {ports}")
+        port = int(ports[0][1]) if ports else 0
+        for host in ("127.0.0.1", "::1"):
+            try:
+                st, _, _ = get(port, "/healthz", host=host)
+            except OSError as e:
+                st = str(e)
+            check(st == 200, f"localhost:{port} answers on {host}: {st}")
+    finally:
+        srv.stop()
+
+
+@test
+def mhd_speaks_through_our_logger(tmp, replay):
+    """Item 7: libmicrohttpd's own messages go through --log.level (the external
+    logger is its first option) and quiescing at shutdown works (MHD_USE_ITC)."""
+    srv = Server("--replay", replay)
+    srv.wait_log(r"first collection finished", 15)
+    get(srv.port, "/metrics")
+    with open(srv.log.name, errors="replace") as f:
+        pass
+    log_name = srv.log.name
+    srv.proc.terminate()
+    srv.proc.wait(10)
+    with open(log_name, errors="replace") as f:
+        text = f.read()
+    os.unlink(log_name)
+    check("is not the first option" not in text, "MHD: external logger is the first option")
+    check("requires MHD_USE_ITC" not in text, "MHD: quiesce works (MHD_USE_ITC)")
+    bad = [l for l in text.splitlines() if not re.match(r"(error|warning|info|debug): ", l)]
+    check(not bad, f"every line in our format: {bad[:3]}")
 
 
 def main():

@@ -192,7 +192,9 @@ static void test_start_errors(void)
         CHECK(config(&cfg, addr) == 0, "config 2");
         err[0] = '\0';
         r = sm_http_start(&cfg, st, &h2, err, sizeof(err));
-        CHECK(r == -EADDRNOTAVAIL && strstr(err, addr), "port in use: %d %s", r, err);
+        /* The real errno, not a guess. */
+        CHECK(r == -EADDRINUSE && strstr(err, addr) && strstr(err, strerror(EADDRINUSE)),
+              "port in use: %d %s", r, err);
 
         /* No snapshot yet: everything but /healthz is 503. */
         {
@@ -213,9 +215,56 @@ out:
         sm_store_free(st);
 }
 
+/* One GET /healthz on fd (keep-alive); true when it was answered 200. */
+static bool healthz(int fd)
+{
+        const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+        char buf[512] = "";
+        ssize_t n;
+
+        if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+                return false;
+        n = read(fd, buf, sizeof(buf) - 1);
+        return n > 12 && strncmp(buf, "HTTP/1.1 200", 12) == 0;
+}
+
+/*
+ * Shutdown stops accepting on every listener first (MHD_quiesce_daemon, which
+ * needs MHD_USE_ITC), while connections already open are still answered.
+ */
+static void test_quiesce(void)
+{
+        struct sm_config cfg;
+        struct sm_store *st = sm_store_new();
+        struct sm_http *h = NULL;
+        char err[256] = "";
+        int before = -1, after;
+
+        CHECK(config(&cfg, "127.0.0.1:0") == 0, "config");
+        CHECK(sm_http_start(&cfg, st, &h, err, sizeof(err)) == 0, "start: %s", err);
+        if (!h)
+                goto out;
+        before = connect_port(sm_http_port(h, 0));
+        CHECK(before >= 0 && healthz(before), "answers before quiescing");
+        sm_http_quiesce(h);
+        after = connect_port(sm_http_port(h, 0));
+        CHECK(after < 0 && errno == ECONNREFUSED,
+              "a new connection after quiescing is refused (%s)",
+              after < 0 ? strerror(errno) : "accepted");
+        if (after >= 0)
+                close(after);
+        CHECK(before >= 0 && healthz(before), "an open connection is still answered");
+out:
+        if (before >= 0)
+                close(before);
+        sm_http_stop(h);
+        sm_store_free(st);
+}
+
 int main(void)
 {
         test_body_outlives_publish();
         test_start_errors();
+        test_quiesce();
         return check_summary();
 }
