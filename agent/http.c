@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "etag.h"
 #include "lib/log.h"
 #include "lib/util.h"
 #include "listen.h"
@@ -207,16 +208,60 @@ bool sm_http_accepts_gzip(const char *ae)
         return gzip >= 0 ? gzip == 1 : star == 1;
 }
 
-/* Queue body (or its gzip) of snapshot s; the response holds its own reference. */
+/* The headers every snapshot-backed answer carries, 200 and 304 alike. */
+static bool add_body_headers(struct sm_http *h, struct MHD_Response *r, const char *etag,
+                             const char *ctype, bool gz)
+{
+        return MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES &&
+               MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
+               MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") == MHD_YES &&
+               MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag) == MHD_YES &&
+               (!gz ||
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES) &&
+               sm_web_add_headers(h->web, r) >= 0;
+}
+
+/* 304 Not Modified: no body, the validator and Vary (RFC 9110 15.4.5). */
+static enum MHD_Result queue_not_modified(struct sm_http *h, struct MHD_Connection *c,
+                                          const char *etag, const char *ctype, bool gz)
+{
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        enum MHD_Result ret;
+
+        if (!r)
+                return MHD_NO;
+        if (!add_body_headers(h, r, etag, ctype, gz)) {
+                MHD_destroy_response(r);
+                return MHD_NO;
+        }
+        ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
+/*
+ * Queue body (or its gzip) of snapshot s; the response holds its own reference.
+ * Each representation has its own strong ETag (RFC 9110 8.8.3): "gN" for the
+ * identity body, "gN-gz" for the gzip one; If-None-Match that matches is a 304.
+ */
 static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
                                   struct sm_snapshot *s, const struct sm_body *b, const char *ctype)
 {
         const char *ae =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+        const char *inm =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
         bool gz = b->gz && ae && sm_http_accepts_gzip(ae);
+        char etag[sizeof(s->etag) + 4];
         struct MHD_Response *r;
         enum MHD_Result ret;
 
+        if (gz)
+                snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(s->etag) - 1, s->etag);
+        else
+                sm_strlcpy(etag, s->etag, sizeof(etag));
+        if (inm && sm_etag_none_match_hit(inm, etag))
+                return queue_not_modified(h, c, etag, ctype, gz);
         r = MHD_create_response_from_buffer_with_free_callback_cls(
                 gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_snapshot,
                 sm_snapshot_ref(s));
@@ -224,13 +269,7 @@ static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
                 sm_snapshot_unref(s);
                 return MHD_NO;
         }
-        if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") != MHD_YES ||
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache") != MHD_YES ||
-            MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, s->etag) != MHD_YES ||
-            (gz &&
-             MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") != MHD_YES) ||
-            sm_web_add_headers(h->web, r) < 0) {
+        if (!add_body_headers(h, r, etag, ctype, gz)) {
                 MHD_destroy_response(r);
                 return MHD_NO;
         }

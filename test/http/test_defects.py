@@ -267,6 +267,42 @@ def mhd_speaks_through_our_logger(tmp, replay):
     check(not bad, f"every line in our format: {bad[:3]}")
 
 
+@test
+def etag_per_representation(tmp, replay):
+    """Item 9: the gzip and the identity body have different strong ETags (RFC 9110
+    8.8.3), and If-None-Match that matches (weak comparison, 13.1.2) is answered
+    304 Not Modified without a body, with the validator and Vary."""
+    srv = Server("--replay", replay, "--collector.interval=1h")
+    try:
+        srv.wait_log(r"first collection finished", 15)
+        for path in ["/metrics", "/api/v1/devices"]:
+            _, h1, plain = get(srv.port, path)
+            _, h2, zipped = get(srv.port, path, {"Accept-Encoding": "gzip"})
+            e1, e2 = h1.get("etag"), h2.get("etag")
+            check(e1 and e2 and e1 != e2 and h2.get("content-encoding") == "gzip",
+                  f"{path}: identity {e1} and gzip {e2} differ")
+            for hdr, ae, etag in [(e1, None, e1), (f"W/{e1}", None, e1), (f'"nope", {e1}', None, e1),
+                                  ("*", None, e1), (e2, "gzip", e2)]:
+                headers = {"If-None-Match": hdr}
+                if ae:
+                    headers["Accept-Encoding"] = ae
+                st, h, body = get(srv.port, path, headers)
+                check(st == 304 and body == b"" and h.get("etag") == etag and h.get("vary") == "Accept-Encoding",
+                      f"{path} If-None-Match {hdr} ({ae}): {st} etag {h.get('etag')} {len(body)} bytes")
+            # The other representation's tag, or an old one, is no match.
+            for hdr, ae in [(e2, None), (e1, "gzip"), ('"g0"', None)]:
+                headers = {"If-None-Match": hdr}
+                if ae:
+                    headers["Accept-Encoding"] = ae
+                st, h, body = get(srv.port, path, headers)
+                check(st == 200 and len(body) == len(zipped if ae else plain),
+                      f"{path} If-None-Match {hdr} ({ae}) must be 200: {st}")
+            st, h, body = get(srv.port, path, {"If-None-Match": e1}, method="HEAD")
+            check(st == 304 and body == b"", f"HEAD {path} If-None-Match: {st}")
+    finally:
+        srv.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="sm-defects-")
     replay = os.path.join(tmp, "replay")
