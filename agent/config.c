@@ -5,8 +5,10 @@
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/regex.h"
 #include "lib/util.h"
 #include "listen.h"
 
@@ -172,66 +174,34 @@ static const struct opt *find_opt(const char *name, size_t len)
         return NULL;
 }
 
-/*
- * glibc's regcomp needs memory exponential in stacked repetitions (measured: 25
- * "+" in a row took 8 GB). Device names are short; keep patterns cheap:
- * at most 128 characters, 8 of "*+?", and bounded repeats whose bounds multiply
- * to at most 4096.
- */
-static bool regex_too_costly(const char *re)
+/* Compile pattern once (lib/regex.h: cost guard + regcomp) into *ret. */
+static int compile_regex(const char *re, const char *opt, regex_t **ret, char *err, size_t errlen)
 {
-        unsigned ops = 0;
-        uint64_t product = 1;
+        char why[160];
+        regex_t *rx = malloc(sizeof(*rx));
 
-        if (strlen(re) > 128)
-                return true;
-        for (const char *p = re; *p; p++) {
-                if (*p == '\\' && p[1]) {
-                        p++;
-                        continue;
-                }
-                if (*p == '*' || *p == '+' || *p == '?')
-                        ops++;
-                if (*p == '{') {
-                        unsigned long bound = 0;
-                        char *end;
-
-                        for (const char *q = p + 1; *q && *q != '}'; q++) {
-                                if (*q >= '0' && *q <= '9') {
-                                        unsigned long v = strtoul(q, &end, 10);
-
-                                        bound = v > bound ? v : bound;
-                                        q = end - 1;
-                                }
-                        }
-                        product *= bound ? bound : 1;
-                        if (product > 4096)
-                                return true;
-                }
+        if (!rx)
+                return fail(err, errlen, "--%s: out of memory", opt);
+        if (sm_regex_compile(rx, re, why, sizeof(why)) < 0) {
+                free(rx);
+                return fail(err, errlen, "--%s: regular expression '%.40s' %s%s", opt, re,
+                            strncmp(why, "too complex", 11) == 0 ? "is " : "is invalid: ", why);
         }
-        return ops > 8;
+        *ret = rx;
+        return 0;
 }
 
-static int check_regex(const char *re, const char *opt, char *err, size_t errlen)
+void sm_config_free(struct sm_config *c)
 {
-        regex_t rx;
-        int r;
+        regex_t **all[] = {&c->device_include_re, &c->device_exclude_re};
 
-        if (regex_too_costly(re))
-                return fail(err, errlen,
-                            "--%s: regular expression '%.40s' is too complex (at most 128 "
-                            "characters, 8 of *+? and repeat bounds multiplying to 4096)",
-                            opt, re);
-        r = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
-
-        if (r != 0) {
-                char msg[128];
-
-                regerror(r, &rx, msg, sizeof(msg));
-                return fail(err, errlen, "--%s: invalid regular expression '%s': %s", opt, re, msg);
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+                if (*all[i]) {
+                        regfree(*all[i]);
+                        free(*all[i]);
+                        *all[i] = NULL;
+                }
         }
-        regfree(&rx);
-        return 0;
 }
 
 static int set_string(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
@@ -266,10 +236,10 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 return 0;
         case O_INCLUDE:
                 c->device_include = v;
-                return check_regex(v, o->name, err, errlen);
+                return 0;
         case O_EXCLUDE:
                 c->device_exclude = v;
-                return check_regex(v, o->name, err, errlen);
+                return 0;
         case O_DEVICE:
                 if (v[0] != '/' || strlen(v) >= 256)
                         return fail(err, errlen, "--%s: '%s' is not an absolute device path",
@@ -480,6 +450,15 @@ int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *er
                 return fail(err, errlen, "--replay and --device cannot be combined");
         if (c.timeout_ms > c.interval_ms && c.mode == SM_MODE_SERVE)
                 c.timeout_ms = c.interval_ms;
+        /* Last, so nothing else can fail once a pattern is compiled. */
+        if (c.device_include && compile_regex(c.device_include, "collector.device-include",
+                                              &c.device_include_re, err, errlen) < 0)
+                return -EINVAL;
+        if (c.device_exclude && compile_regex(c.device_exclude, "collector.device-exclude",
+                                              &c.device_exclude_re, err, errlen) < 0) {
+                sm_config_free(&c);
+                return -EINVAL;
+        }
         *ret = c;
         return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef SM_CONFIG_H
 #define SM_CONFIG_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +38,9 @@ struct sm_config {
         bool include_hdd;           /* --collector.include-hdd */
         const char *device_include; /* --collector.device-include REGEX */
         const char *device_exclude; /* --collector.device-exclude REGEX */
-        bool udev_monitor;          /* --[no-]collector.udev-monitor, default on */
+        regex_t *device_include_re; /* compiled once here (owned; sm_config_free), or NULL */
+        regex_t *device_exclude_re;
+        bool udev_monitor;  /* --[no-]collector.udev-monitor, default on */
         uint64_t rescan_ms; /* --collector.rescan: periodic rescan without udev events, default 5 m
                              */
         enum sm_log_level log_level; /* --log.level */
@@ -60,6 +63,9 @@ struct sm_config {
  * -EINVAL with a one-line message in err.
  */
 int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *err, size_t errlen);
+
+/* Free what a successful parse allocated (the compiled patterns); c stays parseable. */
+void sm_config_free(struct sm_config *c);
 
 /* The --help text. */
 const char *sm_config_usage(void);

@@ -309,9 +309,11 @@ int main(int argc, char **argv)
         switch (cfg.mode) {
         case SM_MODE_HELP:
                 fputs(sm_config_usage(), stdout);
+                sm_config_free(&cfg);
                 return 0;
         case SM_MODE_VERSION:
                 printf("ssd-monitor %s\n", SM_VERSION);
+                sm_config_free(&cfg);
                 return 0;
         default:
                 break;
@@ -327,13 +329,16 @@ int main(int argc, char **argv)
                 rc = sm_oneshot_features(&cfg);
                 break;
         default:
-                if (load_drivedb(&cfg, &db) < 0)
+                if (load_drivedb(&cfg, &db) < 0) {
+                        sm_config_free(&cfg);
                         return 2;
+                }
                 sm_ata_set_drivedb(db);
                 rc = serve(&cfg);
                 break;
         }
         sm_ata_set_drivedb(NULL);
         sm_drivedb_free(db);
+        sm_config_free(&cfg);
         return rc;
 }

@@ -676,8 +676,8 @@ static int setup_discovery(struct sm_poller *p, char *err, size_t errlen)
         const struct sm_config *c = p->cfg;
         struct sm_discovery_opts o = {
                 .include_hdd = c->include_hdd,
-                .device_include = c->device_include,
-                .device_exclude = c->device_exclude,
+                .include = c->device_include_re,
+                .exclude = c->device_exclude_re,
                 .devices = c->devices,
                 .n_devices = c->n_devices,
                 .monitor = c->udev_monitor,

@@ -57,8 +57,7 @@ struct sm_discovery {
         size_t n_mon;
         int epfd;
         bool include_hdd;
-        bool has_include, has_exclude;
-        regex_t include, exclude;
+        const regex_t *include, *exclude; /* borrowed from the caller */
         struct explicit_dev *devices;
         size_t n_devices;
         bool udev_db;
@@ -150,25 +149,11 @@ static int64_t parse_i64(const char *s)
 
 /* ===== options ===== */
 
-static int compile(regex_t *re, const char *pattern, const char *opt, char *err, size_t errlen)
-{
-        int r = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
-
-        if (r != 0) {
-                char msg[128];
-
-                regerror(r, re, msg, sizeof(msg));
-                snprintf(err, errlen, "%s: invalid regular expression '%s': %s", opt, pattern, msg);
-                return -EINVAL;
-        }
-        return 0;
-}
-
 static bool name_wanted(const struct sm_discovery *d, const char *name)
 {
-        if (d->has_include && regexec(&d->include, name, 0, NULL, 0) != 0)
+        if (d->include && regexec(d->include, name, 0, NULL, 0) != 0)
                 return false;
-        if (d->has_exclude && regexec(&d->exclude, name, 0, NULL, 0) == 0)
+        if (d->exclude && regexec(d->exclude, name, 0, NULL, 0) == 0)
                 return false;
         return true;
 }
@@ -886,20 +871,8 @@ int sm_discovery_new(const struct sm_discovery_opts *opts, struct sm_discovery *
                 return -ENOMEM;
         d->epfd = -1;
         d->include_hdd = opts->include_hdd;
-        if (nonempty(opts->device_include)) {
-                r = compile(&d->include, opts->device_include, "--collector.device-include", err,
-                            errlen);
-                if (r < 0)
-                        goto fail;
-                d->has_include = true;
-        }
-        if (nonempty(opts->device_exclude)) {
-                r = compile(&d->exclude, opts->device_exclude, "--collector.device-exclude", err,
-                            errlen);
-                if (r < 0)
-                        goto fail;
-                d->has_exclude = true;
-        }
+        d->include = opts->include;
+        d->exclude = opts->exclude;
         if (opts->n_devices) {
                 d->devices = calloc(opts->n_devices, sizeof(*d->devices));
                 if (!d->devices) {
@@ -942,10 +915,6 @@ struct sm_discovery *sm_discovery_free(struct sm_discovery *d)
                 close(d->epfd);
         if (d->udev)
                 udev_unref(d->udev);
-        if (d->has_include)
-                regfree(&d->include);
-        if (d->has_exclude)
-                regfree(&d->exclude);
         for (size_t i = 0; i < d->n_devices; i++)
                 free(d->devices[i].path);
         free(d->devices);

@@ -7,6 +7,7 @@
 #ifndef SM_DISCOVERY_H
 #define SM_DISCOVERY_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,8 +15,8 @@
 
 struct sm_discovery_opts {
         bool include_hdd;           /* monitor HDDs too (default: SSDs only) */
-        const char *device_include; /* POSIX extended regex on the kernel name, or NULL */
-        const char *device_exclude; /* same; applied after include */
+        const regex_t *include;     /* on the kernel name (lib/regex.h; borrowed), or NULL */
+        const regex_t *exclude;     /* same; applied after include */
         const char *const *devices; /* explicit --device paths (monitored whatever their class) */
         size_t n_devices;
         bool monitor; /* follow udev events (false: enumerate only) */
@@ -31,7 +32,7 @@ struct sm_discovery_opts {
  */
 struct sm_discovery;
 
-/* -EINVAL with a message in err for a bad regex; other negative errno otherwise. */
+/* -errno with a message in err. */
 int sm_discovery_new(const struct sm_discovery_opts *opts, struct sm_discovery **ret, char *err,
                      size_t errlen);
 struct sm_discovery *sm_discovery_free(struct sm_discovery *d);

@@ -72,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 for (size_t k = 0; k < c.n_listen; k++)
                         (void)strlen(c.listen[k]);
+                sm_config_free(&c);
         }
         free(copy);
         return 0;

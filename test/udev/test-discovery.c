@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "collectors/discovery.h"
+#include "lib/regex.h"
 
 #define SATA_SSD  "/sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda"
 #define SATA_HDD  "/sys/devices/pci0000:00/0000:00:17.0/ata2/host1/target1:0:0/1:0:0:0/block/sdb"
@@ -138,6 +139,8 @@ static void enum_with_udev(void)
         struct sm_discovery_opts o = {0};
         struct scan s;
         const char *ctx = "udev";
+        regex_t inc, exc, exc2;
+        char why[256] = "";
 
         load("nvme.umockdev");
         load("nvme-ns2.umockdev");
@@ -190,29 +193,25 @@ static void enum_with_udev(void)
                       ctx);
         free(s.v);
 
-        /* include/exclude are POSIX extended regexes on the kernel name. */
+        /* include/exclude are POSIX extended regexes on the kernel name (regex.h). */
         o.include_hdd = false;
-        o.device_include = "^sd";
+        CHECK(sm_regex_compile(&inc, "^sd", why, sizeof(why)) == 0 &&
+                      sm_regex_compile(&exc, "^sda$", why, sizeof(why)) == 0 &&
+                      sm_regex_compile(&exc2, "^nvme|[ef]$", why, sizeof(why)) == 0,
+              "compile: %s", why);
+        o.include = &inc;
         expect_names(&o, "sda,sdc,sde,sdf", "include ^sd");
-        o.device_exclude = "^sda$";
+        o.exclude = &exc;
         expect_names(&o, "sdc,sde,sdf", "include ^sd exclude ^sda$");
-        o.device_include = NULL;
-        o.device_exclude = "^nvme|[ef]$";
+        o.include = NULL;
+        o.exclude = &exc2;
         expect_names(&o, "sda,sdc", "exclude ^nvme|[ef]$");
-        o.device_exclude = NULL;
-        o.device_include = "(";
-        do_scan(&o, &s);
-        CHECK(s.r == -EINVAL, "bad regex: r=%d", s.r);
-        CHECK(strstr(s.err, "--collector.device-include") != NULL, "bad regex message: '%s'",
-              s.err);
-        free(s.v);
-        o.device_include = NULL;
-        o.device_exclude = "[z";
-        do_scan(&o, &s);
-        CHECK(s.r == -EINVAL && strstr(s.err, "--collector.device-exclude"),
-              "bad exclude regex: r=%d '%s'", s.r, s.err);
-        free(s.v);
-        o.device_exclude = NULL;
+        o.exclude = NULL;
+        regfree(&inc);
+        regfree(&exc);
+        regfree(&exc2);
+        CHECK(sm_regex_compile(&inc, "(", why, sizeof(why)) == -EINVAL && why[0],
+              "bad regex refused: '%s'", why);
 
         /* Explicit paths are monitored whatever their class: this shows each class. */
         {
