@@ -36,7 +36,8 @@ static const char usage[] =
         "  --web.config.file=FILE           exporter-toolkit web config: TLS, client\n"
         "                                   certificates, basic auth, headers, rate limit\n"
         "  --collector.interval=DURATION    time between collections (default 60s)\n"
-        "  --collector.timeout=DURATION     bound on one device read (default 10s)\n"
+        "  --collector.timeout=DURATION     bound on one device read (default 10s, or the\n"
+        "                                   interval if that is shorter; at most the interval)\n"
         "  --collector.parallel=N           devices read at once (default 4)\n"
         "  --collector.rescan=DURATION      device rescan period without udev events (default 5m)\n"
         "  --collector.include-hdd          monitor rotational disks too (default: SSDs only)\n"
@@ -235,10 +236,17 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 c->web_config_file = v;
                 return 0;
         case O_INCLUDE:
-                c->device_include = v;
-                return 0;
         case O_EXCLUDE:
-                c->device_exclude = v;
+                /* An empty pattern matches everything: say so instead of ignoring it. */
+                if (v[0] == '\0')
+                        return fail(err, errlen,
+                                    "--%s: empty pattern (leave the option out to monitor "
+                                    "every device)",
+                                    o->name);
+                if (id == O_INCLUDE)
+                        c->device_include = v;
+                else
+                        c->device_exclude = v;
                 return 0;
         case O_DEVICE:
                 if (v[0] != '/' || strlen(v) >= 256)
@@ -393,6 +401,7 @@ static int parse_mode(const char *word, struct sm_config *c)
 int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *err, size_t errlen)
 {
         struct sm_config c;
+        bool timeout_given = false;
         int i = 1;
 
         set_defaults(&c);
@@ -443,13 +452,22 @@ int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *er
                         r = set_uint(&c, o->id, val, o, err, errlen);
                 if (r < 0)
                         return r;
+                timeout_given |= o->id == O_TIMEOUT;
         }
         if (c.n_listen == 0)
                 c.listen[c.n_listen++] = DEFAULT_LISTEN;
         if (c.replay_dir && c.n_devices > 0)
                 return fail(err, errlen, "--replay and --device cannot be combined");
-        if (c.timeout_ms > c.interval_ms && c.mode == SM_MODE_SERVE)
+        if (c.timeout_ms > c.interval_ms && c.mode == SM_MODE_SERVE) {
+                /* A read may not outlast its cycle. The default follows (see --help). */
+                if (timeout_given)
+                        return fail(err, errlen,
+                                    "--collector.timeout (%llums) is longer than "
+                                    "--collector.interval (%llums)",
+                                    (unsigned long long)c.timeout_ms,
+                                    (unsigned long long)c.interval_ms);
                 c.timeout_ms = c.interval_ms;
+        }
         /* Last, so nothing else can fail once a pattern is compiled. */
         if (c.device_include && compile_regex(c.device_include, "collector.device-include",
                                               &c.device_include_re, err, errlen) < 0)

@@ -128,10 +128,29 @@ static void test_every_option(void)
         r = parse(&c, err, sizeof(err), "--web.timeout=1500ms", NULL);
         CHECK(r == 0 && c.http_timeout_s == 2, "1500ms -> %u s", c.http_timeout_s);
 
-        /* Collector timeout is clamped to the interval in serve mode only. */
+        /*
+         * A timeout given longer than the interval is refused in serve mode (it was
+         * lowered without a word); the default timeout follows a shorter interval,
+         * as --help says.
+         */
         r = parse(&c, err, sizeof(err), "--collector.interval=1s", "--collector.timeout=5s", NULL);
-        CHECK(r == 0 && c.timeout_ms == 1000, "timeout clamped to interval: %llu",
+        CHECK(r == -EINVAL && strstr(err, "--collector.timeout") &&
+                      strstr(err, "--collector.interval"),
+              "timeout longer than the interval refused: %d %s", r, err);
+        r = parse(&c, err, sizeof(err), "--collector.interval=1s", NULL);
+        CHECK(r == 0 && c.timeout_ms == 1000, "default timeout follows the interval: %llu",
               (unsigned long long)c.timeout_ms);
+        r = parse(&c, err, sizeof(err), "--collector.interval=5s", "--collector.timeout=5s", NULL);
+        CHECK(r == 0 && c.timeout_ms == 5000, "timeout equal to the interval: %s", err);
+        CHECK(strstr(sm_config_usage(), "shorter") != NULL, "--help says how the default adapts");
+
+        /* An empty pattern is refused, not ignored. */
+        r = parse(&c, err, sizeof(err), "--collector.device-include=", NULL);
+        CHECK(r == -EINVAL && strstr(err, "--collector.device-include") && strstr(err, "empty"),
+              "empty include: %d %s", r, err);
+        r = parse(&c, err, sizeof(err), "--collector.device-exclude", "", NULL);
+        CHECK(r == -EINVAL && strstr(err, "--collector.device-exclude") && strstr(err, "empty"),
+              "empty exclude: %d %s", r, err);
         r = parse(&c, err, sizeof(err), "check", "--collector.interval=1s",
                   "--collector.timeout=5s", NULL);
         CHECK(r == 0 && c.timeout_ms == 5000, "check mode keeps timeout: %llu",
