@@ -31,14 +31,22 @@ static void fill(char *dst, const char *primary, const char *fallback, size_t n)
         dst[len] = '\0';
 }
 
+/* A value and its escaped original travel together: both from the same source. */
+#define FILL_RAW(ret, u, h, f)                                                    \
+        do {                                                                      \
+                fill((ret)->f, (u)->f, (h)->f, sizeof((ret)->f));                 \
+                fill((ret)->f##_raw, (u)->f[0] ? (u)->f##_raw : (h)->f##_raw, "", \
+                     sizeof((ret)->f##_raw));                                     \
+        } while (0)
+
 void sm_device_identity(const struct sm_device_state *d, struct sm_identity *ret)
 {
         const struct sm_identity *u = &d->id.ident;
         const struct sm_identity *h = &d->health.ident;
 
-        fill(ret->model, u->model, h->model, sizeof(ret->model));
-        fill(ret->serial, u->serial, h->serial, sizeof(ret->serial));
-        fill(ret->firmware, u->firmware, h->firmware, sizeof(ret->firmware));
+        FILL_RAW(ret, u, h, model);
+        FILL_RAW(ret, u, h, serial);
+        FILL_RAW(ret, u, h, firmware);
         fill(ret->wwn, u->wwn, h->wwn, sizeof(ret->wwn));
 }
 
@@ -100,6 +108,10 @@ static const struct sm_desc d_model = TOP(NULL, "model", SM_JSON_STRING, SM_JSON
 static const struct sm_desc d_serial = TOP(NULL, "serial", SM_JSON_STRING, SM_JSON_NULL);
 static const struct sm_desc d_firmware = TOP(NULL, "firmware", SM_JSON_STRING, SM_JSON_NULL);
 static const struct sm_desc d_wwn = TOP(NULL, "wwn", SM_JSON_STRING, SM_JSON_NULL);
+/* The original bytes, escaped, only where cleaning replaced some (collectors/identity.h). */
+static const struct sm_desc d_model_raw = TOP(NULL, "model_raw", SM_JSON_STRING, 0);
+static const struct sm_desc d_serial_raw = TOP(NULL, "serial_raw", SM_JSON_STRING, 0);
+static const struct sm_desc d_firmware_raw = TOP(NULL, "firmware_raw", SM_JSON_STRING, 0);
 static const struct sm_desc d_info = TOP(&f_info, NULL, SM_JSON_NONE, 0);
 static const struct sm_desc d_capacity =
         TOP(&f_capacity, "capacity_bytes", SM_JSON_NUMBER, SM_JSON_EXACT | SM_JSON_NULL);
@@ -120,6 +132,14 @@ static const struct sm_desc d_read_errors =
 static void emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s)
 {
         struct sm_reading r = {.desc = desc, .str = s, .present = true};
+
+        emit(ctx, &r);
+}
+
+/* A string reported only when not empty. */
+static void emit_opt_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s)
+{
+        struct sm_reading r = {.desc = desc, .str = s, .present = s[0] != '\0'};
 
         emit(ctx, &r);
 }
@@ -148,6 +168,9 @@ void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *c
         emit_str(emit, ctx, &d_serial, ident.serial);
         emit_str(emit, ctx, &d_firmware, ident.firmware);
         emit_str(emit, ctx, &d_wwn, ident.wwn);
+        emit_opt_str(emit, ctx, &d_model_raw, ident.model_raw);
+        emit_opt_str(emit, ctx, &d_serial_raw, ident.serial_raw);
+        emit_opt_str(emit, ctx, &d_firmware_raw, ident.firmware_raw);
         r = (struct sm_reading){.desc = &d_info,
                                 .labels = {cls, proto, d->id.bus, ident.model, ident.serial,
                                            ident.firmware, ident.wwn},

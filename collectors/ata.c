@@ -38,6 +38,7 @@
 #include "ata_log_readings.h"
 #include "drivedb.h"
 #include "endurance.h"
+#include "identity.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/fmt.h"
@@ -177,11 +178,10 @@ static uint64_t id_capacity(const uint8_t *id)
 }
 
 /*
- * An IDENTIFY string (byte-swapped per ATA): non-printables become spaces and
- * a NUL ends it, as in libatasmart; leading and trailing spaces are trimmed.
- * squeeze=true also folds runs of inner spaces into one, which is what
- * sk_disk_identify_parse() returns (used to cross-check identify_of()); the
- * identity we export keeps inner spaces like smartctl ("WDC  WUH721816ALE6L4").
+ * An IDENTIFY string (byte-swapped per ATA) as libatasmart decodes it:
+ * non-printables become spaces and a NUL ends it; leading and trailing spaces
+ * are trimmed; squeeze=true also folds runs of inner spaces into one, which is
+ * what sk_disk_identify_parse() returns (used to cross-check identify_of()).
  */
 static void id_string(const uint8_t *id, unsigned off, unsigned len, bool squeeze, char *out)
 {
@@ -211,6 +211,24 @@ static void id_string(const uint8_t *id, unsigned off, unsigned len, bool squeez
                 out[n++] = *s;
         }
         out[n] = '\0';
+}
+
+/*
+ * An IDENTIFY string for export (byte-swapped per ATA, a NUL ends it), through
+ * the one identity cleaner (identity.h): inner spaces kept like smartctl
+ * ("WDC  WUH721816ALE6L4"), bytes that are not printable UTF-8 replaced and
+ * the original kept escaped in raw.
+ */
+static void id_export(const uint8_t *id, unsigned off, unsigned len, char *out, size_t n, char *raw,
+                      size_t rawn)
+{
+        char tmp[48];
+
+        for (unsigned i = 0; i < len; i += 2) {
+                tmp[i] = (char)id[off + i + 1];
+                tmp[i + 1] = (char)id[off + i];
+        }
+        (void)sm_ident_clean(out, n, raw, rawn, tmp, strnlen(tmp, len));
 }
 
 /*
@@ -576,9 +594,12 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
         unsigned rotation = id_word(id, 217);
 
         /* Our own decoding keeps inner spaces, like smartctl and the kernel's sysfs model. */
-        id_string(id, 54, 40, false, h->ident.model);
-        id_string(id, 20, 20, false, h->ident.serial);
-        id_string(id, 46, 8, false, h->ident.firmware);
+        id_export(id, 54, 40, h->ident.model, sizeof(h->ident.model), h->ident.model_raw,
+                  sizeof(h->ident.model_raw));
+        id_export(id, 20, 20, h->ident.serial, sizeof(h->ident.serial), h->ident.serial_raw,
+                  sizeof(h->ident.serial_raw));
+        id_export(id, 46, 8, h->ident.firmware, sizeof(h->ident.firmware), h->ident.firmware_raw,
+                  sizeof(h->ident.firmware_raw));
         id_wwn(id, h->ident.wwn, sizeof(h->ident.wwn));
         h->rotation_rate = id_rotation_rate(id);
         h->capacity_bytes = size_bytes > 0 ? size_bytes : id_capacity(id);

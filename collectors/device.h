@@ -24,12 +24,19 @@ enum sm_proto {
         SM_PROTO_NVME, /* NVMe: libnvme */
 };
 
-/* Identity strings, as udev/sysfs or the drive's own IDENTIFY data give them. */
+/*
+ * Identity strings, as udev/sysfs or the drive's own IDENTIFY data give them,
+ * cleaned on entry (identity.h): valid printable UTF-8. *_raw: the original
+ * bytes escaped (\xNN) when cleaning replaced any, "" otherwise.
+ */
 struct sm_identity {
         char model[64];
         char serial[64];
         char firmware[32];
         char wwn[64];
+        char model_raw[128]; /* may be cut short: it is for people */
+        char serial_raw[96];
+        char firmware_raw[48];
 };
 
 struct sm_device_id {

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "identity.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -94,8 +95,25 @@ static bool nonempty(const char *s)
         return s && s[0];
 }
 
-/* udev's ID_*_ENC values escape bytes as \xNN; decode into dst and trim. */
-static void copy_decoded(char *dst, size_t n, const char *src)
+/* Identity strings enter the agent here (identity.h cleans them); raw may be NULL. */
+static void ident_set(char *dst, size_t n, char *raw, size_t rawn, const char *src)
+{
+        dst[0] = '\0';
+        if (raw)
+                raw[0] = '\0';
+        if (src)
+                (void)sm_ident_clean(dst, n, raw, rawn, src, strlen(src));
+}
+
+#define IDENT_SET(ident, f, src) \
+        ident_set((ident)->f, sizeof((ident)->f), (ident)->f##_raw, sizeof((ident)->f##_raw), (src))
+#define WWN_SET(ident, src) ident_set((ident)->wwn, sizeof((ident)->wwn), NULL, 0, (src))
+
+/*
+ * udev's ID_*_ENC values escape bytes as \xNN (udev writes them for bytes that
+ * are not valid UTF-8, and for spaces); decode back to the bytes, then clean.
+ */
+static void copy_decoded(char *dst, size_t n, char *raw, size_t rawn, const char *src)
 {
         char tmp[256];
         size_t w = 0;
@@ -112,7 +130,7 @@ static void copy_decoded(char *dst, size_t n, const char *src)
                 }
         }
         tmp[w] = '\0';
-        sm_copy_trimmed(dst, n, tmp);
+        ident_set(dst, n, raw, rawn, tmp);
 }
 
 static int parse_int(const char *s, int dflt)
@@ -192,23 +210,19 @@ static ssize_t read_sysfs_bin(const char *syspath, const char *rel, unsigned cha
 }
 
 /* SCSI unit serial number from the kernel's cached VPD page 80h (no I/O to the device). */
-static void serial_from_vpd80(struct udev_device *scsi, char *dst, size_t n)
+static void serial_from_vpd80(struct udev_device *scsi, struct sm_identity *ident)
 {
         unsigned char buf[260];
         ssize_t len = read_sysfs_bin(udev_device_get_syspath(scsi), "vpd_pg80", buf, sizeof(buf));
-        char tmp[256];
-        size_t plen, w = 0;
+        size_t plen;
 
         if (len < 4 || buf[1] != 0x80)
                 return;
         plen = ((size_t)buf[2] << 8) | buf[3];
         if (plen > (size_t)len - 4)
                 plen = (size_t)len - 4;
-        for (size_t i = 0; i < plen && w + 1 < sizeof(tmp); i++)
-                if (isprint(buf[4 + i]))
-                        tmp[w++] = (char)buf[4 + i];
-        tmp[w] = '\0';
-        sm_copy_trimmed(dst, n, tmp);
+        (void)sm_ident_clean(ident->serial, sizeof(ident->serial), ident->serial_raw,
+                             sizeof(ident->serial_raw), buf + 4, plen);
 }
 
 /* SCSI wwid "naa.5000c500..." / "eui.0025..." -> "0x5000c500..." (udev's ID_WWN form). */
@@ -295,24 +309,25 @@ static void identity_from_udev(struct udev_device *dev, struct sm_identity *iden
         const char *v;
 
         if ((v = prop(dev, "ID_MODEL_ENC")))
-                copy_decoded(ident->model, sizeof(ident->model), v);
+                copy_decoded(ident->model, sizeof(ident->model), ident->model_raw,
+                             sizeof(ident->model_raw), v);
         else if ((v = prop(dev, "ID_MODEL")))
-                sm_copy_trimmed(ident->model, sizeof(ident->model), v);
+                IDENT_SET(ident, model, v);
         if ((v = prop(dev, "ID_SERIAL_SHORT")))
-                sm_copy_trimmed(ident->serial, sizeof(ident->serial), v);
+                IDENT_SET(ident, serial, v);
         if ((v = prop(dev, "ID_REVISION")))
-                sm_copy_trimmed(ident->firmware, sizeof(ident->firmware), v);
+                IDENT_SET(ident, firmware, v);
         /* With the extension: the full NAA-6 name, as the kernel's wwid has it. */
         if ((v = prop(dev, "ID_WWN_WITH_EXTENSION")) || (v = prop(dev, "ID_WWN")))
-                sm_copy_trimmed(ident->wwn, sizeof(ident->wwn), v);
+                WWN_SET(ident, v);
 }
 
-/* Copy a trimmed sysfs attribute into an identity string that udev left empty. */
-static void fill_gap(char *dst, size_t n, const char *attr_value)
-{
-        if (!dst[0])
-                sm_copy_trimmed(dst, n, attr_value);
-}
+/* A sysfs attribute into an identity string that udev left empty (cleaned on the way). */
+#define FILL_GAP(ident, f, attr_value)                     \
+        do {                                               \
+                if (!(ident)->f[0])                        \
+                        IDENT_SET(ident, f, (attr_value)); \
+        } while (0)
 
 /* An NVMe namespace: the controller node is what we open; it (or the subsystem) has the identity.
  */
@@ -321,10 +336,11 @@ static void describe_nvme(struct udev_device *dev, struct udev_device *parent,
 {
         sm_strlcpy(id->bus, "nvme", sizeof(id->bus));
         nvme_controller_node(dev, parent, id->devnode, sizeof(id->devnode));
-        fill_gap(id->ident.model, sizeof(id->ident.model), attr(parent, "model"));
-        fill_gap(id->ident.serial, sizeof(id->ident.serial), attr(parent, "serial"));
-        fill_gap(id->ident.firmware, sizeof(id->ident.firmware), attr(parent, "firmware_rev"));
-        fill_gap(id->ident.wwn, sizeof(id->ident.wwn), attr(dev, "wwid"));
+        FILL_GAP(&id->ident, model, attr(parent, "model"));
+        FILL_GAP(&id->ident, serial, attr(parent, "serial"));
+        FILL_GAP(&id->ident, firmware, attr(parent, "firmware_rev"));
+        if (!id->ident.wwn[0])
+                WWN_SET(&id->ident, attr(dev, "wwid"));
 }
 
 /* The bus label: udev's ID_BUS, else what the sysfs ancestry says. */
@@ -350,19 +366,24 @@ static void identity_from_scsi(struct udev_device *scsi, const char *vendor,
                                struct sm_identity *ident)
 {
         if (!ident->model[0]) {
-                char model[32];
+                char model[32], full[64];
 
                 sm_copy_trimmed(model, sizeof(model), attr(scsi, "model"));
                 if (vendor[0] && !sm_streq(vendor, "ATA") && model[0])
-                        snprintf(ident->model, sizeof(ident->model), "%s %s", vendor, model);
+                        snprintf(full, sizeof(full), "%s %s", vendor, model);
                 else
-                        sm_strlcpy(ident->model, model, sizeof(ident->model));
+                        sm_strlcpy(full, model, sizeof(full));
+                IDENT_SET(ident, model, full);
         }
         if (!ident->serial[0])
-                serial_from_vpd80(scsi, ident->serial, sizeof(ident->serial));
-        fill_gap(ident->firmware, sizeof(ident->firmware), attr(scsi, "rev"));
-        if (!ident->wwn[0])
-                wwn_from_scsi_wwid(attr(scsi, "wwid"), ident->wwn, sizeof(ident->wwn));
+                serial_from_vpd80(scsi, ident);
+        FILL_GAP(ident, firmware, attr(scsi, "rev"));
+        if (!ident->wwn[0]) {
+                char wwn[64];
+
+                wwn_from_scsi_wwid(attr(scsi, "wwid"), wwn, sizeof(wwn));
+                WWN_SET(ident, wwn);
+        }
 }
 
 /* A disk that is not NVMe: its node, bus, protocol and the rest of its identity. */
@@ -384,7 +405,7 @@ static void describe_disk(struct udev_device *dev, const struct sm_classify_fact
                 identity_from_scsi(scsi, f->vendor, &id->ident);
         else
                 /* virtio-blk exposes the serial it was given (may be empty). */
-                fill_gap(id->ident.serial, sizeof(id->ident.serial), attr(dev, "serial"));
+                FILL_GAP(&id->ident, serial, attr(dev, "serial"));
 }
 
 /*

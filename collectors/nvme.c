@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "identity.h"
 #include "lib/err.h"
 #include "lib/file.h"
 #include "lib/fmt.h"
@@ -353,24 +354,6 @@ void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h)
         }
 }
 
-/* Fixed-width, space-padded identify string -> trimmed C string. */
-static void id_string(char *dst, size_t n, const char *src, size_t width)
-{
-        size_t b = 0, e = width, len;
-
-        while (b < e && (src[b] == ' ' || src[b] == '\0'))
-                b++;
-        while (e > b && (src[e - 1] == ' ' || src[e - 1] == '\0'))
-                e--;
-        len = e - b < n - 1 ? e - b : n - 1;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)src[b + i];
-
-                dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-        }
-        dst[len] = '\0';
-}
-
 void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h)
 {
         struct nvme_id_ctrl id;
@@ -378,9 +361,13 @@ void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h)
 
         _Static_assert(sizeof(id) == ID_CTRL_SIZE, "Identify Controller is 4096 bytes");
         memcpy(&id, id_ctrl, sizeof(id));
-        id_string(h->ident.model, sizeof(h->ident.model), id.mn, sizeof(id.mn));
-        id_string(h->ident.serial, sizeof(h->ident.serial), id.sn, sizeof(id.sn));
-        id_string(h->ident.firmware, sizeof(h->ident.firmware), id.fr, sizeof(id.fr));
+        /* Fixed-width, space-padded ASCII by the spec; garbage is cleaned (identity.h). */
+        (void)sm_ident_clean(h->ident.model, sizeof(h->ident.model), h->ident.model_raw,
+                             sizeof(h->ident.model_raw), id.mn, sizeof(id.mn));
+        (void)sm_ident_clean(h->ident.serial, sizeof(h->ident.serial), h->ident.serial_raw,
+                             sizeof(h->ident.serial_raw), id.sn, sizeof(id.sn));
+        (void)sm_ident_clean(h->ident.firmware, sizeof(h->ident.firmware), h->ident.firmware_raw,
+                             sizeof(h->ident.firmware_raw), id.fr, sizeof(id.fr));
         h->nvme.wctemp = le16toh(id.wctemp);
         h->nvme.cctemp = le16toh(id.cctemp);
         cap = le_bytes(id.tnvmcap, sizeof(id.tnvmcap));

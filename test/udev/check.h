@@ -72,10 +72,10 @@ static inline int udev_sandbox(bool fake_udevd)
 static inline bool host_udev_db_collides(void)
 {
         /* Block device numbers used by test/data/umockdev (chosen to be rare on real hosts). */
-        static const char *const ids[] = {"b135:0",      "b135:1",      "b135:16",    "b135:32",
-                                          "b135:48",     "b135:64",     "b135:80",    "b11:200",
-                                          "b7:1000",     "b252:1000",   "b253:1000",  "b254:1000",
-                                          "b259:900000", "b259:900001", "b259:900004"};
+        static const char *const ids[] = {
+                "b135:0",    "b135:1",    "b135:16",     "b135:32",     "b135:48",    "b135:64",
+                "b135:80",   "b135:96",   "b135:112",    "b11:200",     "b7:1000",    "b252:1000",
+                "b253:1000", "b254:1000", "b259:900000", "b259:900001", "b259:900004"};
         char path[64];
 
         for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
