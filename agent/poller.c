@@ -200,6 +200,9 @@ static void log_transition(const struct sm_device_state *old, const struct sm_de
         case SM_READ_TIMEOUT:
                 sm_log_warn("device '%s': %s", st->id.name, st->error);
                 break;
+        case SM_READ_UNSUPPORTED:
+                sm_log_info("device '%s': not read: %s", st->id.name, st->error);
+                break;
         case SM_READ_NEVER:
                 break;
         }
@@ -344,9 +347,15 @@ static void launch_one(struct sm_poller *p, struct slot *s)
                 return;
         }
         if (!col) {
-                snprintf(msg, sizeof(msg), "no SMART collector for this device (bus '%s')",
+                /* Not a failing read: nothing can read it. Logged once, never counted. */
+                struct sm_device_state old = s->st;
+
+                s->st.status = SM_READ_UNSUPPORTED;
+                s->st.err = -ENOTSUP;
+                snprintf(s->st.error, sizeof(s->st.error), "no SMART collector for bus %s",
                          s->st.id.bus[0] ? s->st.id.bus : "unknown");
-                slot_fail(p, s, SM_READ_ERROR, -ENOTSUP, msg);
+                log_transition(&old, &s->st);
+                p->dirty |= old.status != s->st.status;
                 return;
         }
         j = calloc(1, sizeof(*j));

@@ -18,6 +18,8 @@ const char *sm_read_status_name(enum sm_read_status s)
                 return "error";
         case SM_READ_TIMEOUT:
                 return "timeout";
+        case SM_READ_UNSUPPORTED:
+                return "unsupported";
         }
         return "unknown";
 }
@@ -72,6 +74,10 @@ SM_FAMILY(static, f_info, "ssdmon_device_info", SM_GAUGE, "", SM_FAMILY_ALWAYS,
           "serial", "firmware", "wwn");
 SM_FAMILY(static, f_up, "ssdmon_device_up", SM_GAUGE, "", SM_FAMILY_ALWAYS,
           "1 if the last read of the device succeeded (or found it asleep)", NULL);
+SM_FAMILY(static, f_unsupported, "ssdmon_device_unsupported", SM_GAUGE, "", SM_FAMILY_ALWAYS,
+          "1 if no collector can read the device's protocol yet (never read, so "
+          "ssdmon_device_up is 0 without a failure)",
+          NULL);
 SM_FAMILY(static, f_asleep, "ssdmon_device_asleep", SM_GAUGE, "", SM_FAMILY_ALWAYS,
           "1 if the drive was in standby and was left alone (values are from the last "
           "read while awake)",
@@ -88,8 +94,8 @@ SM_FAMILY(static, f_capacity, "ssdmon_device_capacity_bytes", SM_GAUGE, "bytes",
           "Capacity of the device", NULL);
 
 const struct sm_family *const sm_state_families[] = {
-        &f_info,        &f_up,       &f_asleep, &f_read_duration, &f_last_success, &f_reads,
-        &f_read_errors, &f_capacity, NULL,
+        &f_info,         &f_up,    &f_unsupported, &f_asleep,   &f_read_duration,
+        &f_last_success, &f_reads, &f_read_errors, &f_capacity, NULL,
 };
 
 /* ===== readings: the top level of a device's JSON object ===== */
@@ -119,6 +125,9 @@ static const struct sm_desc d_status = TOP(NULL, "status", SM_JSON_STRING, 0);
 static const struct sm_desc d_up = TOP(&f_up, "up", SM_JSON_BOOL, 0);
 static const struct sm_desc d_asleep = TOP(&f_asleep, "asleep", SM_JSON_BOOL, 0);
 static const struct sm_desc d_error = TOP(NULL, "error", SM_JSON_STRING, SM_JSON_NULL);
+static const struct sm_desc d_unsupported = TOP(&f_unsupported, NULL, SM_JSON_NONE, 0);
+/* Why a device is unsupported ("no SMART collector for bus scsi"); only then. */
+static const struct sm_desc d_reason = TOP(NULL, "reason", SM_JSON_STRING, 0);
 static const struct sm_desc d_stale = TOP(NULL, "stale", SM_JSON_BOOL, 0);
 static const struct sm_desc d_last_success =
         TOP(&f_last_success, "last_success_timestamp", SM_JSON_NUMBER, 0);
@@ -157,6 +166,7 @@ void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *c
         struct sm_identity ident;
         struct sm_reading r;
         uint64_t cap = sm_device_capacity(d);
+        bool unsupported = d->status == SM_READ_UNSUPPORTED;
 
         sm_device_identity(d, &ident);
         emit_str(emit, ctx, &d_device, d->id.name);
@@ -181,7 +191,9 @@ void sm_state_readings(const struct sm_device_state *d, sm_emit_fn emit, void *c
         emit_str(emit, ctx, &d_status, sm_read_status_name(d->status));
         emit_num(emit, ctx, &d_up, sm_device_up(d));
         emit_num(emit, ctx, &d_asleep, d->status == SM_READ_ASLEEP);
-        emit_str(emit, ctx, &d_error, d->error);
+        emit_num(emit, ctx, &d_unsupported, unsupported);
+        emit_str(emit, ctx, &d_error, unsupported ? "" : d->error);
+        emit_opt_str(emit, ctx, &d_reason, unsupported ? d->error : "");
         emit_num(emit, ctx, &d_stale, d->have_data && d->status != SM_READ_OK);
         emit_num(emit, ctx, &d_last_success, d->last_success_ts);
         emit_num(emit, ctx, &d_last_attempt, d->last_attempt_ts);

@@ -22,7 +22,8 @@ enum sm_read_status {
         SM_READ_OK,
         SM_READ_ASLEEP, /* drive in standby/sleep: not read, so not woken */
         SM_READ_ERROR,
-        SM_READ_TIMEOUT, /* the read overran its deadline (still running or abandoned) */
+        SM_READ_TIMEOUT,     /* the read overran its deadline (still running or abandoned) */
+        SM_READ_UNSUPPORTED, /* no collector for its protocol: never read, not an error */
 };
 
 /* Per-device state: owned by the poller, copied into each snapshot. */

@@ -11,6 +11,9 @@
  *   json.loads a UnicodeDecodeError. Now promtool check metrics and json.loads
  *   must pass, the strings carry U+FFFD where the bytes were invalid or control
  *   characters, and the JSON keeps the original bytes escaped in model_raw.
+ * - sdc/sdd (one SAS SSD seen twice, extra.umockdev): no SMART collector for
+ *   bus scsi, so status "unsupported" with a reason, no read counted, no read
+ *   error, and ssdmon_device_unsupported 1 in /metrics.
  * The expected strings follow from the bytes above and the Unicode rule (each
  * byte of an ill-formed sequence becomes U+FFFD), not from the code.
  */
@@ -79,6 +82,13 @@ static const char *json_check =
         "    elif 'model_raw' in d:\n"
         "        print('FAIL %s: model_raw %r for a clean model' % (d['device'], d['model_raw']))\n"
         "        bad = 1\n"
+        "    if d['device'] in ('sdc', 'sdd'):\n"
+        "        if d['status'] != 'unsupported' or d['up'] or d['error'] is not None or \\\n"
+        "           d.get('reason') != 'no SMART collector for bus scsi' or \\\n"
+        "           d['reads_total'] != 0 or d['read_errors_total'] != 0:\n"
+        "            print('FAIL %s: %r' % (d['device'], {k: d.get(k) for k in ('status', 'up',"
+        " 'error', 'reason', 'reads_total', 'read_errors_total')}))\n"
+        "            bad = 1\n"
         "sys.exit(bad)\n";
 
 int main(int argc, char **args)
@@ -125,6 +135,10 @@ int main(int argc, char **args)
         } else {
                 printf("note: no promtool; only the JSON is checked\n");
         }
+        CHECK(strstr(s->metrics.data, "ssdmon_device_unsupported{device=\"sdc\"} 1\n") &&
+                      strstr(s->metrics.data, "ssdmon_device_unsupported{device=\"sdg\"} 0\n"),
+              "ssdmon_device_unsupported series");
+
         /* JSON: Python's json.loads of every body, and the strings themselves. */
         snprintf(path, sizeof(path), "%s/devices.json", dir);
         CHECK(write_file_n(path, s->devices_json.data, s->devices_json.len) == 0, "write");
