@@ -29,10 +29,16 @@ static int config(struct sm_config *c, const char *listen)
 {
         static char arg[128]; /* the config points into argv */
         char err[256];
-        char *argv[] = {(char *)(uintptr_t) "test", arg, NULL};
+        /*
+         * A long idle timeout: the body test keeps a connection silent while it
+         * builds five 6000-device snapshots, which takes more than the default
+         * 10 s on a loaded machine (MHD then closes it).
+         */
+        char *argv[] = {(char *)(uintptr_t) "test", arg, (char *)(uintptr_t) "--web.timeout=1h",
+                        NULL};
 
         snprintf(arg, sizeof(arg), "--web.listen-address=%s", listen);
-        return sm_config_parse(2, argv, c, err, sizeof(err));
+        return sm_config_parse(3, argv, c, err, sizeof(err));
 }
 
 static struct sm_snapshot *snapshot(uint64_t gen, size_t n)
