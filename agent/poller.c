@@ -63,6 +63,7 @@ struct job {
 struct slot {
         struct sm_device_state st;
         struct job *job; /* in flight (not owned), or NULL */
+        bool counted;    /* job's attempt already counted (it timed out): not again */
         bool queued;
         bool priority;
         bool seen; /* scratch for rescans */
@@ -235,8 +236,10 @@ static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
 {
         struct sm_device_state old = s->st;
         struct sm_device_state *st = &s->st;
+        bool counted = s->counted; /* a late answer to an attempt counted as timed out */
 
-        st->reads_total++;
+        s->counted = false;
+        st->reads_total += !counted;
         st->last_attempt_ts = sm_now_real_s();
         st->read_duration_s = j->duration_s;
         if (j->ret == 0) {
@@ -257,7 +260,7 @@ static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
                 st->status = SM_READ_ERROR;
                 st->err = j->ret;
                 sm_strlcpy(st->error, j->err, sizeof(st->error));
-                st->read_errors_total++;
+                st->read_errors_total += !counted;
         }
         log_transition(&old, st);
         p->dirty = true;
@@ -306,6 +309,7 @@ static void reap(struct sm_poller *p, uint64_t now)
                                          "until it returns",
                                          (unsigned long long)p->cfg->timeout_ms);
                                 slot_fail(p, s, SM_READ_TIMEOUT, -ETIMEDOUT, msg);
+                                s->counted = true;
                                 if (j->priority)
                                         p->publish_now = true;
                         }
