@@ -348,6 +348,18 @@ static void launch_one(struct sm_poller *p, struct slot *s)
         if (j) {
                 /* Same controller/node already being read: share its result. */
                 s->job = j;
+                if (j->abandoned) {
+                        /*
+                         * Already past its deadline (e.g. the drive dropped off the bus
+                         * and came back while its read hung): reap() will not fail this
+                         * slot any more, so say so now; the late result still lands here.
+                         */
+                        slot_fail(p, s, SM_READ_TIMEOUT, -ETIMEDOUT,
+                                  "an earlier read of this device is still stuck; not read "
+                                  "again until it returns");
+                        s->counted = true;
+                        p->publish_now |= s->priority;
+                }
                 return;
         }
         if (!col) {

@@ -93,10 +93,23 @@ static bool removed_gone(const struct sm_snapshot *s)
         return find(s, "ssd-b") == NULL;
 }
 
+static bool stuck2_timed_out(const struct sm_snapshot *s)
+{
+        const struct sm_device_state *d = find(s, "stuck2");
+
+        return d && d->status == SM_READ_TIMEOUT && d->error[0] && d->reads_total > 0;
+}
+
+static bool stuck2_gone(const struct sm_snapshot *s)
+{
+        return find(s, "stuck2") == NULL;
+}
+
 int main(void)
 {
         const char *src = getenv("SM_SOURCE_ROOT");
         char path[PATH_MAX + 64], blob[PATH_MAX], fifo[PATH_MAX + 64], err[256] = "";
+        char fifo2[PATH_MAX + 64], away[PATH_MAX + 64];
         char a0[] = "ssd-monitor", a1[] = "--replay", a3[] = "--collector.interval=1h",
              a4[] = "--collector.timeout=700ms", a5[] = "--collector.rescan=1s",
              a6[] = "--no-drop-privileges";
@@ -120,6 +133,8 @@ int main(void)
         snprintf(path, sizeof(path), "%s/ssd-b", dir);
         copy_file(blob, path);
         snprintf(fifo, sizeof(fifo), "%s/stuck.smart-log", dir);
+        snprintf(fifo2, sizeof(fifo2), "%s/stuck2.smart-log", dir);
+        snprintf(away, sizeof(away), "%s.stuck2-away", dir);
         if (mkfifo(fifo, 0600) < 0)
                 return 1;
 
@@ -213,10 +228,32 @@ int main(void)
         CHECK(s != NULL, "removed capture still in the snapshot");
         sm_snapshot_unref(s);
 
+        /*
+         * A drive that drops off the bus while its read is stuck and comes back:
+         * it must show as timed out (its old read is still stuck), not "never
+         * read" with no error forever.
+         */
+        CHECK(mkfifo(fifo2, 0600) == 0, "mkfifo stuck2");
+        s = wait_for(store, stuck2_timed_out, 4000);
+        CHECK(s != NULL, "stuck2 never timed out");
+        sm_snapshot_unref(s);
+        CHECK(rename(fifo2, away) == 0, "move stuck2 out");
+        s = wait_for(store, stuck2_gone, 3000);
+        CHECK(s != NULL, "stuck2 not removed");
+        sm_snapshot_unref(s);
+        CHECK(rename(away, fifo2) == 0, "move stuck2 back");
+        s = wait_for(store, stuck2_timed_out, 3000);
+        d = s ? find(s, "stuck2") : NULL;
+        CHECK(d != NULL, "stuck2 back, still stuck: %s, error '%s', reads %llu",
+              d ? sm_read_status_name(d->status) : "not timed out", d ? d->error : "",
+              d ? (unsigned long long)d->reads_total : 0ULL);
+        sm_snapshot_unref(s);
 out:
         sm_poller_free(p);
         sm_store_free(store);
         unlink(fifo);
+        unlink(fifo2);
+        unlink(away);
         snprintf(path, sizeof(path), "%s/ssd-a", dir);
         unlink(path);
         snprintf(path, sizeof(path), "%s/late-arrival", dir);
