@@ -96,6 +96,7 @@ struct sm_poller {
         struct sm_agent_stats stats;
         struct sm_tracker *tracker; /* drive histories (docs/health.md) */
         char replay_warned[256]; /* the last replay-scan warning logged */
+        bool stuck_limit_logged; /* the stuck-read limit was hit (logged once) */
 };
 
 /* ===== jobs and workers ===== */
@@ -169,6 +170,21 @@ static int jobs_add(struct sm_poller *p, struct job *j)
         }
         p->jobs[p->n_jobs++] = j;
         return 0;
+}
+
+/* Stuck (abandoned) workers allowed at once: past that no new thread is started. */
+static size_t stuck_limit(const struct sm_poller *p)
+{
+        return 4 * (size_t)p->cfg->parallel;
+}
+
+static size_t jobs_abandoned(const struct sm_poller *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->n_jobs; i++)
+                n += p->jobs[i]->abandoned;
+        return n;
 }
 
 static size_t jobs_running(const struct sm_poller *p)
@@ -374,6 +390,23 @@ static void launch_one(struct sm_poller *p, struct slot *s)
                 p->dirty |= old.status != s->st.status;
                 return;
         }
+        if (jobs_abandoned(p) >= stuck_limit(p)) {
+                /* Bounded: threads stuck in the kernel are not left to pile up. */
+                if (!p->stuck_limit_logged)
+                        sm_log_warn("%zu device reads are stuck (the limit, 4 x "
+                                    "--collector.parallel): devices are reported timed out "
+                                    "without a new read until one returns",
+                                    jobs_abandoned(p));
+                p->stuck_limit_logged = true;
+                snprintf(msg, sizeof(msg), "not read: %zu earlier reads are stuck (the limit)",
+                         jobs_abandoned(p));
+                slot_fail(p, s, SM_READ_TIMEOUT, -ETIMEDOUT, msg);
+                return;
+        }
+        if (p->stuck_limit_logged) {
+                sm_log_info("stuck device reads below the limit again; reading resumes");
+                p->stuck_limit_logged = false;
+        }
         j = calloc(1, sizeof(*j));
         if (!j || jobs_add(p, j) < 0) {
                 free(j);
@@ -531,6 +564,8 @@ static void publish(struct sm_poller *p)
         }
         for (size_t i = 0; i < p->n_slots; i++)
                 devs[i] = p->slots[i].st;
+        p->stats.stuck_reads = jobs_abandoned(p);
+        p->stats.stuck_reads_limit = stuck_limit(p);
         s = sm_snapshot_build(++p->generation, p->ready, &p->stats, devs, p->n_slots);
         free(devs);
         if (!s) {

@@ -45,10 +45,28 @@ SM_FAMILY(static, f_last_collection, "ssdmon_last_collection_timestamp_seconds",
 SM_FAMILY(static, f_udev_monitor, "ssdmon_udev_monitor", SM_GAUGE, "",
           SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
           "1 when udev hotplug events are followed, 0 when the agent only rescans", NULL);
+SM_FAMILY(static, f_stuck_reads, "ssdmon_stuck_reads", SM_GAUGE, "",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "Device reads past their deadline whose threads have not returned (the kernel has "
+          "not answered)",
+          NULL);
+SM_FAMILY(static, f_stuck_reads_limit, "ssdmon_stuck_reads_limit", SM_GAUGE, "",
+          SM_FAMILY_AGENT | SM_FAMILY_ALWAYS,
+          "At most this many stuck reads; beyond it devices are reported timed out without a "
+          "new read",
+          NULL);
 
 static const struct sm_family *const agent_families[] = {
-        &f_build_info,          &f_devices,         &f_ready,        &f_collections,
-        &f_collection_duration, &f_last_collection, &f_udev_monitor, NULL,
+        &f_build_info,
+        &f_devices,
+        &f_ready,
+        &f_collections,
+        &f_collection_duration,
+        &f_last_collection,
+        &f_stuck_reads,
+        &f_stuck_reads_limit,
+        &f_udev_monitor,
+        NULL,
 };
 
 static const struct sm_desc d_build_info = {.family = &f_build_info};
@@ -58,6 +76,8 @@ static const struct sm_desc d_collections = {.family = &f_collections};
 static const struct sm_desc d_collection_duration = {.family = &f_collection_duration};
 static const struct sm_desc d_last_collection = {.family = &f_last_collection};
 static const struct sm_desc d_udev_monitor = {.family = &f_udev_monitor};
+static const struct sm_desc d_stuck_reads = {.family = &f_stuck_reads};
+static const struct sm_desc d_stuck_reads_limit = {.family = &f_stuck_reads_limit};
 
 static void agent_readings(const struct sm_view *v, sm_emit_fn emit, void *ctx)
 {
@@ -83,6 +103,12 @@ static void agent_readings(const struct sm_view *v, sm_emit_fn emit, void *ctx)
         r = sm_reading_num(&d_collection_duration, v->stats->collection_duration_s, NULL);
         emit(ctx, &r);
         r = sm_reading_num(&d_last_collection, v->stats->collection_ts, NULL);
+        emit(ctx, &r);
+        sm_fmt_u64(v->stats->stuck_reads, total, sizeof(total));
+        r = sm_reading_num(&d_stuck_reads, (double)v->stats->stuck_reads, total);
+        emit(ctx, &r);
+        sm_fmt_u64(v->stats->stuck_reads_limit, total, sizeof(total));
+        r = sm_reading_num(&d_stuck_reads_limit, (double)v->stats->stuck_reads_limit, total);
         emit(ctx, &r);
         r = sm_reading_num(&d_udev_monitor, v->stats->udev_monitor ? 1 : 0, NULL);
         emit(ctx, &r);

@@ -50,7 +50,9 @@ struct sm_agent_stats {
         bool udev_monitor; /* hotplug events followed */
         bool udev_db;      /* udev properties available */
         bool replay;
-        char telemetry_path[132]; /* for the landing page's link */
+        char telemetry_path[132];   /* for the landing page's link */
+        uint64_t stuck_reads;       /* abandoned reads whose workers have not returned */
+        uint64_t stuck_reads_limit; /* at most this many; then no new reads are started */
 };
 
 const char *sm_read_status_name(enum sm_read_status s);

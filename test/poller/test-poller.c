@@ -105,6 +105,77 @@ static bool stuck2_gone(const struct sm_snapshot *s)
         return find(s, "stuck2") == NULL;
 }
 
+/*
+ * Stuck reads are bounded: with --collector.parallel=1 at most 4 abandoned
+ * workers; past that, devices are reported timed out without a new thread
+ * (a FIFO whose read was never started has no reader: opening it for writing
+ * without blocking fails with ENXIO), and /metrics says how many are stuck.
+ */
+static void test_stuck_limit(void)
+{
+        char d2[] = "/tmp/sm-poller-limit-XXXXXX", f[PATH_MAX + 64], err[256] = "";
+        char a0[] = "ssd-monitor", a1[] = "--replay", a3[] = "--collector.interval=1h",
+             a4[] = "--collector.timeout=300ms", a5[] = "--collector.parallel=1",
+             a6[] = "--no-drop-privileges";
+        char *argv[] = {a0, a1, d2, a3, a4, a5, a6};
+        struct sm_config cfg;
+        struct sm_store *store = sm_store_new();
+        struct sm_poller *p = NULL;
+        struct sm_snapshot *s = NULL;
+        unsigned refused = 0, readers = 0, noreader = 0;
+
+        if (!mkdtemp(d2) || !store)
+                return;
+        for (int i = 0; i < 6; i++) {
+                snprintf(f, sizeof(f), "%s/s%d.smart-log", d2, i);
+                CHECK(mkfifo(f, 0600) == 0, "mkfifo %s", f);
+        }
+        CHECK(sm_config_parse((int)ARRAY_SIZE(argv), argv, &cfg, err, sizeof(err)) == 0,
+              "config: %s", err);
+        CHECK(sm_poller_new(&cfg, store, &p, err, sizeof(err)) == 0, "poller: %s", err);
+        if (!p)
+                goto out;
+        CHECK(sm_poller_start(p) == 0, "start");
+        s = wait_for(store, is_ready, 10000);
+        CHECK(s != NULL, "first collection never finished");
+        if (!s)
+                goto out;
+        for (size_t i = 0; i < s->n_devices; i++) {
+                const struct sm_device_state *dv = &s->devices[i];
+
+                CHECK(dv->status == SM_READ_TIMEOUT, "%s: %s", dv->id.name,
+                      sm_read_status_name(dv->status));
+                refused += strstr(dv->error, "limit") != NULL;
+        }
+        CHECK(refused == 2, "2 devices refused at the limit, got %u", refused);
+        CHECK(strstr(s->metrics.data, "\nssdmon_stuck_reads 4\n") &&
+                      strstr(s->metrics.data, "\nssdmon_stuck_reads_limit 4\n"),
+              "metrics report 4 stuck reads, limit 4");
+        for (int i = 0; i < 6; i++) {
+                int fd;
+
+                snprintf(f, sizeof(f), "%s/s%d.smart-log", d2, i);
+                fd = open(f, O_WRONLY | O_NONBLOCK);
+                if (fd >= 0) {
+                        readers++;
+                        close(fd); /* wakes that worker: it reads EOF and returns */
+                } else {
+                        noreader += errno == ENXIO;
+                }
+        }
+        CHECK(readers == 4 && noreader == 2, "threads started: %u, not started: %u", readers,
+              noreader);
+out:
+        sm_snapshot_unref(s);
+        sm_poller_free(p);
+        sm_store_free(store);
+        for (int i = 0; i < 6; i++) {
+                snprintf(f, sizeof(f), "%s/s%d.smart-log", d2, i);
+                unlink(f);
+        }
+        rmdir(d2);
+}
+
 int main(void)
 {
         const char *src = getenv("SM_SOURCE_ROOT");
@@ -259,5 +330,6 @@ out:
         snprintf(path, sizeof(path), "%s/late-arrival", dir);
         unlink(path);
         rmdir(dir);
+        test_stuck_limit();
         return check_summary();
 }
