@@ -275,6 +275,12 @@ def etag_per_representation(tmp, replay):
     srv = Server("--replay", replay, "--collector.interval=1h")
     try:
         srv.wait_log(r"first collection finished", 15)
+        # The snapshot published with ready=1 is the last one for an hour (the log
+        # line comes just before that publish).
+        for _ in range(100):
+            if get(srv.port, "/readyz")[0] == 200:
+                break
+            time.sleep(0.05)
         for path in ["/metrics", "/api/v1/devices"]:
             _, h1, plain = get(srv.port, path)
             _, h2, zipped = get(srv.port, path, {"Accept-Encoding": "gzip"})
