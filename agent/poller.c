@@ -95,8 +95,8 @@ struct sm_poller {
         uint64_t next_cycle_ms, debounce_at_ms, next_rescan_ms;
         struct sm_agent_stats stats;
         struct sm_tracker *tracker; /* drive histories (docs/health.md) */
-        char replay_warned[256]; /* the last replay-scan warning logged */
-        bool stuck_limit_logged; /* the stuck-read limit was hit (logged once) */
+        char replay_warned[256];    /* the last replay-scan warning logged */
+        bool stuck_limit_logged;    /* the stuck-read limit was hit (logged once) */
 };
 
 /* ===== jobs and workers ===== */
