@@ -208,16 +208,25 @@ static const struct sm_scsi_page_id wanted[] = {
         {SM_SCSI_LP_SELF_TEST, 0},
 };
 
+/*
+ * A SATA drive behind SCSI/ATA translation: INQUIRY vendor "ATA" (what SAT
+ * requires and smartctl keys on), or an ATA information VPD page (89h) on a
+ * device that answers no LOG SENSE (USB bridges name the drive's vendor). VPD
+ * 89h alone is not enough: SCSI targets that read fine list it too (the
+ * kernel's scsi_debug does).
+ */
 static bool is_sat(const struct sm_scsi_health *h)
 {
-        return strcmp(h->vendor, "ATA") == 0 || h->vpd_ata;
+        return strcmp(h->vendor, "ATA") == 0 || (h->vpd_ata && h->n_pages == 0);
 }
 
 static int sat_error(const char *node, const struct sm_scsi_health *h, char *err, size_t errlen)
 {
         seterr(err, errlen,
                "%s is an ATA drive behind SCSI/ATA translation (%s): the ATA collector reads it",
-               node, h->vpd_ata ? "VPD page 89h" : "INQUIRY vendor \"ATA\"");
+               node,
+               strcmp(h->vendor, "ATA") == 0 ? "INQUIRY vendor \"ATA\""
+                                             : "VPD page 89h and no SCSI log pages");
         return -SM_SCSI_ERR_SAT;
 }
 
@@ -348,13 +357,17 @@ int sm_scsi_read_device(const char *node, unsigned timeout_ms, struct sm_scsi_he
         r = read_identity(&d, h);
         if (r < 0)
                 goto out;
-        if (is_sat(h)) {
-                r = sat_error(node, h, err, errlen);
+        if (strcmp(h->vendor, "ATA") == 0) {
+                r = sat_error(node, h, err, errlen); /* no LOG SENSE for it */
                 goto out;
         }
         r = read_logs(&d, h, buf);
         if (r < 0)
                 goto out;
+        if (is_sat(h)) {
+                r = sat_error(node, h, err, errlen);
+                goto out;
+        }
         read_optional(&d, h, buf);
         if (h->has_ie)
                 sm_scsi_asc_name(h->ie_asc, h->ie_ascq, h->ie_text, sizeof(h->ie_text));

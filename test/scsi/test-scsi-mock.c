@@ -702,11 +702,17 @@ static void test_sat(void)
         log = read_log();
         CHECK(strstr(log, "cdb=4d") == NULL, "no LOG SENSE sent to a SAT drive");
         free(log);
-        /* ... or a vendor that hides it (a USB bridge), with VPD 89h listed. */
+        /* VPD 89h on a device with SCSI log pages (as scsi_debug has): read as SCSI. */
         memcpy(inq + 8, "JMicron ", 8);
         write_file("inquiry", inq, sizeof(inq));
         r = sm_scsi_read_device("/dev/sdz", 3000, &h, err, sizeof(err));
+        CHECK(r == 0 && h.vpd_ata && h.has_temperature, "VPD 89h with log pages: SCSI: %d %s", r,
+              err);
+        /* ... and without any (a USB bridge naming the drive's vendor): the ATA path. */
+        setenv("SM_SCSI_MOCK_CHECK", "4d:00:00=5/20/00", 1);
+        r = sm_scsi_read_device("/dev/sdz", 3000, &h, err, sizeof(err));
         CHECK(r == -SM_SCSI_ERR_SAT && strstr(err, "89h"), "SAT by VPD 89h: %d %s", r, err);
+        setenv("SM_SCSI_MOCK_CHECK", "", 1);
 }
 
 int main(void)
