@@ -45,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Debian packages the harness needs on the host (the guest is built from them).
 PACKAGES = [
     "qemu-system-x86", "linux-image-amd64", "busybox-static", "udev", "kmod",
-    "sdparm", "smartmontools", "nvme-cli", "libatasmart-bin", "prometheus",
+    "sdparm", "smartmontools", "nvme-cli", "libatasmart-bin", "prometheus", "sg3-utils",
 ]
 # binary -> package, to tell what is missing
 TOOLS = {
@@ -59,6 +59,7 @@ TOOLS = {
     "/usr/sbin/nvme": "nvme-cli",
     "/usr/sbin/skdump": "libatasmart-bin",
     "/usr/bin/prometheus": "prometheus",
+    "/usr/bin/sg_logs": "sg3-utils",
 }
 
 # Kernel modules the guest loads, in this order (dependencies are resolved too).
@@ -69,6 +70,9 @@ MODULES = [
     "virtio_pci", "virtio_console", "virtio_net", "virtio_blk",
     "ahci", "sd_mod", "sg", "nvme",
 ]
+# Modules copied into the guest but loaded only by the scenario that wants them
+# (scsi_debug: a SCSI disk in RAM, with the log pages and faults the SCSI tests use).
+EXTRA_MODULES = ["scsi_debug"]
 
 # udev rules taken from Debian's udev package (the ones storage discovery needs).
 UDEV_RULES = [
@@ -80,6 +84,8 @@ GUEST_BINARIES = [
     "/bin/udevadm", "/usr/lib/udev/ata_id", "/usr/lib/udev/scsi_id",
     "/usr/sbin/smartctl", "/usr/sbin/nvme", "/usr/bin/sdparm", "/usr/sbin/skdump",
     "/usr/bin/setpriv",  # util-linux (essential): per-capability runs of the agent
+    "/usr/bin/sg_logs", "/usr/bin/sg_inq", "/usr/bin/sg_vpd", "/usr/bin/sg_modes",
+    "/usr/bin/sg_raw", "/usr/bin/sg_map",  # sg3-utils: the SCSI reference readings
 ]
 GUEST_DATA = [
     "/usr/share/smartmontools/drivedb.h",
@@ -452,6 +458,8 @@ def build_base_cpio(kver, out_path):
     c.file("etc/udev/udev.conf", b"udev_log=err\n")
     # kernel modules (+ a depmod for this subset, so busybox modprobe and udev's kmod work)
     mods, load = module_closure(kver, MODULES)
+    extra, _ = module_closure(kver, EXTRA_MODULES)
+    mods += [m for m in extra if m not in mods]
     with tempfile.TemporaryDirectory() as root:
         mdir = os.path.join(root, "lib/modules", kver)
         for m in mods:
@@ -506,7 +514,7 @@ def prepare_base(cache_dir):
     kver, bz = kernels[0]
     os.makedirs(cache_dir, exist_ok=True)
     key = _sha([bz, __file__, "/bin/busybox"] + GUEST_BINARIES + GUEST_DATA +
-               ["/usr/lib/udev/rules.d/" + r for r in UDEV_RULES], kver + repr(MODULES))
+               ["/usr/lib/udev/rules.d/" + r for r in UDEV_RULES], kver + repr(MODULES) + repr(EXTRA_MODULES))
     vmlinux = os.path.join(cache_dir, "vmlinux-" + kver)
     base = os.path.join(cache_dir, "initramfs-base-%s.cpio" % key)
     with _lock(os.path.join(cache_dir, ".lock")):
