@@ -82,6 +82,8 @@ static int endurance_used_pct(const struct sm_device_state *d)
                 return -1;
         if (d->id.proto == SM_PROTO_NVME)
                 return sm_nvme_percent_used(&d->health.nvme); /* may exceed 100 */
+        if (d->id.proto == SM_PROTO_SCSI && d->health.scsi.has_endurance)
+                return d->health.scsi.endurance_used_percent; /* log page 11h */
         return -1;
 }
 
@@ -111,6 +113,11 @@ static void append_failure_reason(struct sm_buf *b, const struct sm_device_state
         if (d->id.proto == SM_PROTO_ATA && d->health.ata.status_valid &&
             !d->health.ata.status_good) {
                 sm_buf_puts(b, "SMART status FAILING");
+                return;
+        }
+        if (d->id.proto == SM_PROTO_SCSI && d->health.scsi.has_ie && d->health.scsi.ie_asc) {
+                sm_buf_printf(b, "informational exception %02Xh/%02Xh (%s)", d->health.scsi.ie_asc,
+                              d->health.scsi.ie_ascq, d->health.scsi.ie_text);
                 return;
         }
         if (d->health.healthy != 0 && verdict_state(d) == SM_HEALTH_CRITICAL) {
@@ -254,7 +261,7 @@ static const char *bool_str(bool b)
 void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, bool include_hdd,
                                 time_t now, uint64_t expiry_s)
 {
-        bool nvme = false, ata = false;
+        bool nvme = false, ata = false, scsi = false;
         int worst = -1, state = -1;
         time_t until = now + (time_t)expiry_s;
         struct tm tm_until, tm_now;
@@ -272,6 +279,7 @@ void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, b
                         continue;
                 nvme |= d->id.proto == SM_PROTO_NVME;
                 ata |= d->id.proto == SM_PROTO_ATA;
+                scsi |= d->id.proto == SM_PROTO_SCSI;
                 pct = endurance_used_pct(d);
                 if (pct > worst)
                         worst = pct;
@@ -303,6 +311,7 @@ void sm_oneshot_render_features(struct sm_buf *b, const struct sm_snapshot *s, b
         sm_buf_printf(b, SM_FEATURES_PREFIX "count=%zu\n", t.monitored);
         sm_buf_printf(b, SM_FEATURES_PREFIX "nvme=%s\n", bool_str(nvme));
         sm_buf_printf(b, SM_FEATURES_PREFIX "ata=%s\n", bool_str(ata));
+        sm_buf_printf(b, SM_FEATURES_PREFIX "scsi=%s\n", bool_str(scsi));
         sm_buf_printf(b, SM_FEATURES_PREFIX "healthy=%s\n", health);
         /* The worst of the agent's verdicts (ok, warning, critical; docs/health.md). */
         sm_buf_printf(b, SM_FEATURES_PREFIX "health=%s\n",

@@ -3,10 +3,12 @@
 
 #include "ata.h"
 #include "nvme.h"
+#include "scsi_collector.h"
 
 static const struct sm_collector *const registry[] = {
         &sm_ata_collector,
         &sm_nvme_collector,
+        &sm_scsi_collector,
         NULL,
 };
 

@@ -15,6 +15,7 @@ static const char *const proto_names[] = {
         [SM_PROTO_NONE] = "none",
         [SM_PROTO_ATA] = "ata",
         [SM_PROTO_NVME] = "nvme",
+        [SM_PROTO_SCSI] = "scsi",
 };
 
 const char *sm_class_name(enum sm_class c)

@@ -22,6 +22,7 @@ enum sm_proto {
         SM_PROTO_NONE = 0,
         SM_PROTO_ATA,  /* ATA/SATA (also SAT behind SCSI): libatasmart */
         SM_PROTO_NVME, /* NVMe: libnvme */
+        SM_PROTO_SCSI, /* SCSI/SAS: LOG SENSE through libsgutils2 */
 };
 
 /*

@@ -313,7 +313,10 @@ static void identity_from_udev(struct udev_device *dev, struct sm_identity *iden
                              sizeof(ident->model_raw), v);
         else if ((v = prop(dev, "ID_MODEL")))
                 IDENT_SET(ident, model, v);
-        if ((v = prop(dev, "ID_SERIAL_SHORT")))
+        /* SCSI disks: the unit serial number (VPD 80h, as smartctl has it); udev's
+         * ID_SERIAL_SHORT there is taken from the VPD 83h designator. */
+        if ((!sm_streq(prop(dev, "ID_ATA"), "1") && (v = prop(dev, "ID_SCSI_SERIAL"))) ||
+            (v = prop(dev, "ID_SERIAL_SHORT")))
                 IDENT_SET(ident, serial, v);
         if ((v = prop(dev, "ID_REVISION")))
                 IDENT_SET(ident, firmware, v);
@@ -401,6 +404,12 @@ static void describe_disk(struct udev_device *dev, const struct sm_classify_fact
         if (sm_streq(f->bus, "ata") || sm_streq(prop(dev, "ID_ATA"), "1") ||
             sm_streq(f->vendor, "ATA"))
                 id->proto = SM_PROTO_ATA;
+        /*
+         * Other SCSI disks (SAS, FC, iSCSI, scsi_debug): LOG SENSE. Not behind USB: bridges
+         * that udev's ata_id could not talk to are known to hang on commands they lack.
+         */
+        else if (scsi && !sm_streq(id->bus, "usb"))
+                id->proto = SM_PROTO_SCSI;
         if (scsi)
                 identity_from_scsi(scsi, f->vendor, &id->ident);
         else

@@ -13,6 +13,7 @@ void sm_health_init(struct sm_health *h)
         h->healthy = -1;
         h->rotation_rate = -1;
         h->ata.overall = -1;
+        sm_scsi_health_init(&h->scsi);
         for (unsigned i = 0; i < 8; i++)
                 h->sensor_temps_c[i] = (double)NAN;
 }
@@ -40,24 +41,25 @@ SM_FAMILY(, sm_family_bad_sectors, "ssdmon_bad_sectors", SM_GAUGE, "", SM_FAMILY
           "Reallocated plus pending sectors (ATA attributes 5 and 197)", NULL);
 
 SM_FAMILY(, sm_family_endurance_used, "ssdmon_endurance_used_ratio", SM_GAUGE, "ratio", 0,
-          "Vendor estimate of the rated endurance used (NVMe percentage used / 100; SATA: see "
-          "ssdmon_endurance_source_info); may exceed 1",
+          "Vendor estimate of the rated endurance used (NVMe percentage used / 100; SATA and SCSI: "
+          "see ssdmon_endurance_source_info); may exceed 1",
           NULL);
 
 SM_FAMILY(, sm_family_host_read_bytes, "ssdmon_host_read_bytes_total", SM_COUNTER, "bytes", 0,
-          "Bytes the host read (NVMe data units read x 512000, rounded up by the drive; SATA: "
-          "see ssdmon_endurance_source_info)",
+          "Bytes the host read (NVMe data units read x 512000, rounded up by the drive; SATA "
+          "and SCSI: see ssdmon_endurance_source_info)",
           NULL);
 
 SM_FAMILY(, sm_family_host_written_bytes, "ssdmon_host_written_bytes_total", SM_COUNTER, "bytes", 0,
           "Bytes the host wrote (NVMe data units written x 512000, rounded up by the drive; "
-          "SATA: see ssdmon_endurance_source_info)",
+          "SATA and SCSI: see ssdmon_endurance_source_info)",
           NULL);
 
 SM_FAMILY(, sm_family_endurance_source_info, "ssdmon_endurance_source_info", SM_GAUGE, "", 0,
           "Where an endurance value comes from, always 1: metric names its family, source is "
           "devstat (ATA Device Statistics), attribute (the SMART attribute whose ID is in "
-          "attribute) or nvme (the SMART/Health log)",
+          "attribute), nvme (the SMART/Health log) or scsi (log page 11h; error counter pages "
+          "02h/03h total bytes processed)",
           "metric", "source", "attribute");
 
 const struct sm_family *const sm_health_families[] = {

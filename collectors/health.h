@@ -20,6 +20,7 @@
 #include "endurance.h"
 #include "metric.h"
 #include "nvme_logs.h"
+#include "scsi_pages.h"
 
 /* One ATA SMART attribute as the drive reports it (libatasmart's parse). */
 struct sm_ata_attr {
@@ -82,6 +83,7 @@ struct sm_health {
         uint64_t error_log_newest_count;   /* error count of the newest entry; 0: none */
         struct sm_ata_health ata;
         struct sm_nvme_health nvme;
+        struct sm_scsi_health scsi;
 };
 
 /* Zero a health record: every optional value unknown. */

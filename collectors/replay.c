@@ -16,6 +16,7 @@
 
 static const char nvme_suffix[] = ".smart-log";
 static const char idctrl_suffix[] = ".id-ctrl";
+static const char scsi_suffix[] = ".scsi";
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -65,6 +66,16 @@ static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_de
                         id->aux[0] = '\0';
                 return 0;
         }
+        if (has_suffix(file, scsi_suffix)) {
+                size_t stem = strlen(file) - strlen(scsi_suffix);
+
+                if (stem >= sizeof(id->name))
+                        return -ENAMETOOLONG;
+                memcpy(id->name, file, stem);
+                id->name[stem] = '\0';
+                id->proto = SM_PROTO_SCSI; /* class follows VPD B1h once read */
+                return 0;
+        }
         if (!sm_strlcpy(id->name, file, sizeof(id->name)))
                 return -ENAMETOOLONG;
         id->proto = SM_PROTO_ATA;
@@ -109,12 +120,16 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
                         continue;
                 if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
+                /* A <stem>.scsi directory holds one SCSI device's sg3-utils captures. */
+                if (S_ISDIR(st.st_mode) && has_suffix(de->d_name, scsi_suffix))
+                        goto add;
                 /* A named pipe may stand for an NVMe capture (tests feed slow "drives"). */
                 if (!S_ISREG(st.st_mode) &&
                     !(S_ISFIFO(st.st_mode) && has_suffix(de->d_name, nvme_suffix)))
                         continue;
                 if (!has_suffix(de->d_name, nvme_suffix) && !is_ata_blob(dirfd(d), de->d_name))
                         continue;
+        add:
                 r = fill_entry(dir, dirfd(d), de->d_name, &id);
                 if (r < 0) {
                         /* One bad name must not hide the other captures. */

@@ -8,6 +8,8 @@
  *   <stem>.smart-log  NVMe SMART/Health log page, 512 bytes (`nvme smart-log -b`)
  *   <stem>.id-ctrl    optional Identify Controller data, 4096 bytes (`nvme id-ctrl -b`)
  *                     -> NVMe device <stem>
+ *   <stem>.scsi/      a directory of sg3-utils captures of one SCSI device (see scsi.h:
+ *                     inquiry, vpd-XX, logs = `sg_logs --all --raw`, defects) -> SCSI <stem>
  *
  * A <stem>.smart-log may be a named pipe (a capture fed by a test harness; a
  * pipe nobody writes to behaves like a drive that never answers).

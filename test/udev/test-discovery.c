@@ -174,7 +174,7 @@ static void enum_with_udev(void)
                                      "0x50014ee000000001", 3907029168ull * 512},
                       ctx);
         expect_device(&s,
-                      &(struct want){"sdc", SM_CLASS_SSD, SM_PROTO_NONE, "/dev/sdc", SAS_SSD,
+                      &(struct want){"sdc", SM_CLASS_SSD, SM_PROTO_SCSI, "/dev/sdc", SAS_SSD,
                                      "scsi", "HUSMM1640ASS204", "0QV0000C", "C29C",
                                      "0x5000cca0000000c1", 781422768ull * 512},
                       ctx);
@@ -317,7 +317,7 @@ static void enum_without_udev(void)
                                      "0x50014ee000000001", 3907029168ull * 512},
                       ctx);
         expect_device(&s,
-                      &(struct want){"sdc", SM_CLASS_SSD, SM_PROTO_NONE, "/dev/sdc", SAS_SSD,
+                      &(struct want){"sdc", SM_CLASS_SSD, SM_PROTO_SCSI, "/dev/sdc", SAS_SSD,
                                      "scsi", "HGST HUSMM1640ASS204", "0QV0000C", "C29C",
                                      "0x5000cca0000000c1", 781422768ull * 512},
                       ctx);

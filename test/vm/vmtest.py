@@ -9,6 +9,9 @@ Scenarios (each boots its own VM unless --one-vm):
               a SATA disk without descriptor sense is reported unreadable, no crash
   hotplug     NVMe device_add/device_del over QMP; SATA delete + SCSI rescan
   fault       NVMe critical warning raised over QMP shows within one interval
+  scsi        the kernel's scsi_debug disk: monitored by default, every value vs smartctl
+              and sg_logs, IE fault (TEST bit), command timeouts, no capability needed,
+              one drive on two paths read once
   prometheus  a real Prometheus on the host scrapes the agent in the VM
   bench       (measurement only) CPU time: agent collection vs smartctl -a per disk
   capture     (maintenance) write test/data/qemu captures into --out DIR
@@ -981,6 +984,183 @@ def scenario_capture(vm, c, args):
          os.path.getsize(os.path.join(out, "qemu-nvme.id-ctrl")) == 4096, "captured qemu-nvme")
 
 
+
+# ----------------------------------------------------------------------------
+# 6. SCSI: the kernel's scsi_debug disk (SPC-5 log pages, VPD B1h non-rotating)
+
+SCSI_DEBUG_SH = r"""
+for b in /sys/block/sd*; do
+    [ "$(cat $b/device/model 2>/dev/null | tr -d ' ')" = scsi_debug ] && echo ${b##*/}
+done
+"""
+
+
+
+def scsi_debug_disks(vm):
+    return vm.sh(SCSI_DEBUG_SH).split()
+
+
+def load_scsi_debug(vm, opts=""):
+    """(Re)load scsi_debug with opts; returns its disks' kernel names."""
+    vm.sh("rmmod scsi_debug 2>/dev/null; modprobe scsi_debug %s && udevadm settle --timeout=30" % opts)
+    names = wait_for(lambda: scsi_debug_disks(vm), 20)
+    return names or []
+
+
+def sg_logs_values(text):
+    """What sg_logs -A printed that we compare, by page (sg3-utils' own decode)."""
+    import re
+
+    def num(pat):
+        m = re.search(pat, text)
+        return int(m.group(1)) if m else None
+    env = text.split("Environmental reporting page", 1)[1] if "Environmental reporting page" in text else ""
+    ie = text.split("Informational Exceptions page", 1)[1] if "Informational Exceptions page" in text else ""
+    m = re.search(r"IE asc = 0x([0-9a-f]+), ascq = 0x([0-9a-f]+)", ie)
+    return {
+        "temperature": num(r"Temperature page  \[0xd\]\s+Current temperature = (-?\d+) C"),
+        "reference": num(r"Reference temperature = (-?\d+) C"),
+        "env_current": (lambda m: int(m.group(1)) if m else None)(re.search(r"\n    Temperature: (-?\d+) C", env)),
+        "env_lifetime_max": (lambda m: int(m.group(1)) if m else None)(re.search(r"Lifetime maximum temperature: (-?\d+) C", env)),
+        "env_lifetime_min": (lambda m: int(m.group(1)) if m else None)(re.search(r"Lifetime minimum temperature: (-?\d+) C", env)),
+        "env_max_pon": (lambda m: int(m.group(1)) if m else None)(re.search(r"Maximum temperature since power on: (-?\d+) C", env)),
+        "env_min_pon": (lambda m: int(m.group(1)) if m else None)(re.search(r"Minimum temperature since power on: (-?\d+) C", env)),
+        "ie_asc": int(m.group(1), 16) if m else None,
+        "ie_ascq": int(m.group(2), 16) if m else None,
+        "ie_temperature": (lambda m: int(m.group(1)) if m else None)(re.search(r"Current temperature = (-?\d+) C", ie)),
+        "pages": sorted(set(re.findall(r"\n    (0x[0-9a-f]{2}(?:,0x[0-9a-f]{2})?)\s", text))),
+    }
+
+
+def check_scsi(c, vm, s, dev, want_healthy):
+    """Every value the agent shows for dev against smartctl --json -a/-x and sg_logs -A, read now."""
+    sa = json.loads(vm.run("smartctl --json -a /dev/%s" % dev, timeout=60)[1])
+    sx = json.loads(vm.run("smartctl --json -x /dev/%s" % dev, timeout=60)[1])
+    sg = sg_logs_values(vm.sh("sg_logs -A /dev/%s" % dev))
+    jd = {d.get("device"): d for d in devices_json(vm).get("devices", [])}.get(dev) or {}
+    js = jd.get("scsi") or {}
+    info = {l["device"]: l for l, _v in select(s, "ssdmon_device_info")}.get(dev, {})
+    c.prefix = "scsi_debug %s: " % dev
+    c.eq(info.get("class"), "ssd", "class (VPD B1h rotation rate 1: non-rotating)")
+    c.eq(info.get("protocol"), "scsi", "protocol")
+    c.eq(info.get("serial"), sx.get("serial_number"), "serial == smartctl's (VPD 80h)")
+    c.eq(norm_wwn(info.get("wwn")), norm_wwn(sx.get("logical_unit_id")), "wwn == smartctl logical_unit_id")
+    c.eq(js.get("vendor"), sx.get("scsi_vendor"), "vendor == smartctl scsi_vendor")
+    c.eq(js.get("product"), sx.get("scsi_product"), "product == smartctl scsi_product")
+    c.eq(js.get("revision"), sx.get("scsi_revision"), "revision == smartctl scsi_revision")
+    c.eq((jd.get("health") or {}).get("rotation_rate_rpm"), sx.get("rotation_rate"),
+         "rotation rate == smartctl rotation_rate")
+    # temperature: 0Dh (sg_logs; smartctl -a temperature.current/drive_trip)
+    c.eq(value(s, "ssdmon_temperature_celsius", device=dev), sg["temperature"], "temperature == sg_logs 0Dh")
+    c.eq(sg["temperature"], (sa.get("temperature") or {}).get("current"), "(sg_logs == smartctl -a temperature)")
+    c.eq(value(s, "ssdmon_scsi_temperature_reference_celsius", device=dev),
+         (sa.get("temperature") or {}).get("drive_trip"), "reference == smartctl drive_trip")
+    c.eq(sg["reference"], (sa.get("temperature") or {}).get("drive_trip"), "(sg_logs reference == drive_trip)")
+    # 0Dh/01h: smartctl -x scsi_environmental_reports.temperature_1, sg_logs
+    t1 = (sx.get("scsi_environmental_reports") or {}).get("temperature_1") or {}
+    c.eq(value(s, "ssdmon_temperature_celsius", device=dev, sensor="1"), t1.get("current"),
+         "sensor 1 == smartctl environmental temperature_1.current")
+    c.eq(sg["env_current"], t1.get("current"), "(sg_logs env temperature == smartctl)")
+    for stat, key, sgk in (("lifetime_max", "lifetime_maximum", "env_lifetime_max"),
+                           ("lifetime_min", "lifetime_minimum", "env_lifetime_min"),
+                           ("max_since_power_on", "maximum_since_power_on", "env_max_pon"),
+                           ("min_since_power_on", "minimum_since_power_on", "env_min_pon")):
+        c.eq(value(s, "ssdmon_scsi_environmental_temperature_celsius", device=dev, sensor="1", stat=stat),
+             t1.get(key), "environmental %s == smartctl %s" % (stat, key))
+        c.eq(sg[sgk], t1.get(key), "(sg_logs %s == smartctl)" % stat)
+    # health: 2Fh (smartctl smart_status, sg_logs IE asc/ascq)
+    passed = (sx.get("smart_status") or {}).get("passed")
+    c.eq(passed, want_healthy, "(smartctl smart_status.passed)")
+    c.eq(value(s, "ssdmon_smart_healthy", device=dev), 1 if passed else 0, "smart_healthy == smartctl passed")
+    c.eq(value(s, "ssdmon_scsi_ie_asc", device=dev), sg["ie_asc"], "IE ASC == sg_logs")
+    c.eq(value(s, "ssdmon_scsi_ie_ascq", device=dev), sg["ie_ascq"], "IE ASCQ == sg_logs")
+    sst = (sx.get("smart_status") or {}).get("scsi") or {}
+    if sst:
+        c.eq((sg["ie_asc"], sg["ie_ascq"]), (sst.get("asc"), sst.get("ascq")), "(sg_logs IE == smartctl's)")
+        c.eq((js.get("ie_text") or "").upper(), sst.get("ie_string"), "ie_text == smartctl ie_string")
+    c.eq(js.get("ie_temperature_celsius"), sg["ie_temperature"], "IE temperature == sg_logs 2Fh")
+    c.eq(value(s, "ssdmon_scsi_ie_reporting_enabled", device=dev),
+         1 if (sx.get("smart_support") or {}).get("enabled") else 0, "IE reporting enabled == smartctl smart_support.enabled")
+    # pages the device does not list are absent (no invented zeros), as smartctl shows none of them
+    pages = set(js.get("log_pages") or [])
+    c.eq(sorted("0x" + p.replace(",", ",0x") for p in pages), sg["pages"], "log pages == sg_logs -A's list")
+    for fam in ("ssdmon_endurance_used_ratio", "ssdmon_host_written_bytes_total", "ssdmon_scsi_errors_corrected_total",
+                "ssdmon_scsi_start_stop_cycles_total", "ssdmon_scsi_grown_defects", "ssdmon_power_on_seconds_total"):
+        c.eq(select(s, fam, device=dev), [], "%s absent (page not listed / READ DEFECT DATA refused)" % fam)
+    c.ok("scsi_error_counter_log" not in sx and "scsi_grown_defect_list" not in sx,
+         "(smartctl has no error counters and no grown defect list either)")
+    c.prefix = ""
+
+
+def scenario_scsi(vm, c, args):
+    names = load_scsi_debug(vm)
+    if not c.ok(len(names) == 1, "scsi_debug gives one disk", repr(names)):
+        return
+    dev = names[0]
+    c.eq(vm.sh("cat /sys/block/%s/queue/rotational" % dev).strip(), "0", "kernel: %s non-rotational" % dev)
+    pid = start_agent(vm)  # default options: SSDs only
+
+    def up():
+        s2, _ = scrape(vm)
+        return s2 if value(s2, "ssdmon_ready") == 1 and value(s2, "ssdmon_device_up", device=dev) == 1 else None
+
+    s = wait_for(up, 60)
+    if not c.ok(s is not None, "agent monitors the scsi_debug disk by default and reads it (up 1)",
+                agent_log(vm)[-2000:]):
+        return
+    s = wait_collections(vm, 1)
+    check_scsi(c, vm, s, dev, True)
+    c.eq(value(s, "ssdmon_read_errors_total", device=dev), 0, "no read errors")
+    # least privilege, measured: no capability at all reads it (the kernel's SG_IO filter
+    # lets INQUIRY, LOG SENSE, MODE SENSE and READ DEFECT DATA through on a read-only fd)
+    rc, out = vm.run("/usr/bin/setpriv --bounding-set=-all --inh-caps=-all -- ssd-monitor check "
+                     "--no-drop-privileges --device=/dev/%s 2>&1" % dev, timeout=60)
+    c.ok(rc == 0 and out.strip().startswith("OK"), "no capabilities: ssd-monitor check reads it (exit 0, OK)",
+         "exit %d %r" % (rc, out))
+    # fault: the IE control mode page's TEST bit makes scsi_debug report 5Dh/FFh in page 2Fh
+    vm.sh("sdparm --quiet --page=ie --set=TEST=1 /dev/%s" % dev)
+    s = wait_for(lambda: (lambda s2: s2 if value(s2, "ssdmon_smart_healthy", device=dev) == 0 else None)(
+        wait_collections(vm, 1)), 30)
+    if c.ok(s is not None, "TEST=1: agent reports the drive failing"):
+        check_scsi(c, vm, s, dev, False)
+        rc, out = vm.run("ssd-monitor check --no-drop-privileges --device=/dev/%s 2>/dev/null" % dev, timeout=60)
+        c.ok(rc == 1 and out.startswith("PROBLEM") and "5Dh/FFh" in out,
+             "ssd-monitor check: exit 1, PROBLEM with the informational exception", "exit %d %r" % (rc, out))
+    vm.sh("sdparm --quiet --page=ie --set=TEST=0 /dev/%s" % dev)
+    s = wait_for(lambda: (lambda s2: s2 if value(s2, "ssdmon_smart_healthy", device=dev) == 1 else None)(
+        wait_collections(vm, 1)), 30)
+    c.ok(s is not None, "TEST=0: healthy again")
+    # fault: every command times out (opts=4 with every_nth=1): bounded, reported, recovers
+    vm.sh("echo 1 > /sys/bus/pseudo/drivers/scsi_debug/every_nth; "
+          "echo 4 > /sys/bus/pseudo/drivers/scsi_debug/opts")
+    p2 = start_agent(vm, port=vmlib.AGENT_PORT2, tag="timeout",
+                     extra=["--collector.timeout=3s", "--collector.interval=4s"])
+    s2 = wait_for(lambda: (lambda x: x if value(x, "ssdmon_ready") == 1 else None)(scrape(vm, vmlib.AGENT_PORT2)[0]), 90)
+    c.ok(s2 is not None and value(s2, "ssdmon_device_up", device=dev) == 0,
+         "commands timing out: the device is reported down, the agent is ready", agent_log(vm, "timeout")[-1500:])
+    jd = {d.get("device"): d for d in devices_json(vm, vmlib.AGENT_PORT2).get("devices", [])}.get(dev) or {}
+    c.ok(jd.get("status") in ("error", "timeout") and jd.get("error"), "JSON says why",
+         repr({k: jd.get(k) for k in ("status", "error")}))
+    log("scsi_debug timing out: status %r, error %r" % (jd.get("status"), jd.get("error")))
+    vm.sh("echo 0 > /sys/bus/pseudo/drivers/scsi_debug/opts; echo 0 > /sys/bus/pseudo/drivers/scsi_debug/every_nth")
+    s2 = wait_for(lambda: (lambda x: x if value(x, "ssdmon_device_up", device=dev) == 1 else None)(
+        scrape(vm, vmlib.AGENT_PORT2)[0]), 60)
+    c.ok(s2 is not None, "faults off: read again (up 1)", agent_log(vm, "timeout")[-1500:])
+    c.ok(agent_alive(vm, pid) and agent_alive(vm, p2), "agents still running")
+    stop_agents(vm, c)
+    # two paths to one drive: two hosts, the same device identifiers (vpd_use_hostno=0)
+    names = load_scsi_debug(vm, "add_host=2 vpd_use_hostno=0")
+    wwids = [vm.sh("cat /sys/block/%s/device/wwid" % n).strip() for n in names]
+    if not c.ok(len(names) == 2 and wwids[0] == wwids[1], "scsi_debug: one drive on two paths", repr(list(zip(names, wwids)))):
+        return
+    start_agent(vm, tag="paths")
+    s = wait_for(lambda: (lambda x: x if value(x, "ssdmon_ready") == 1 and
+                          any(value(x, "ssdmon_device_up", device=n) == 1 for n in names) else None)(scrape(vm)[0]), 60)
+    listed = [l["device"] for l, _v in select(s or [], "ssdmon_device_info") if l["device"] in names]
+    c.eq(len(listed), 1, "the two paths are monitored as one device (%s)" % listed)
+    c.eq(value(s or [], "ssdmon_devices", **{"class": "ssd"}), 1, "ssdmon_devices{class=ssd}")
+
+
 SCENARIOS = {
     "values": (scenario_values, lambda: std_disks()),
     "classify": (scenario_classify, lambda: std_disks()),
@@ -989,6 +1169,7 @@ SCENARIOS = {
     "prometheus": (scenario_prometheus, lambda: std_disks()),
     "bench": (scenario_bench, lambda: std_disks()),
     "capture": (scenario_capture, lambda: std_disks()),
+    "scsi": (scenario_scsi, lambda: [vmlib.Disk("virtio", VIRT)]),
 }
 
 
