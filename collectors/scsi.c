@@ -13,11 +13,12 @@
 #include <scsi/sg_cmds_basic.h>
 #include <scsi/sg_lib.h>
 #include <scsi/sg_pt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "lib/err.h"
 
 #define INQUIRY_LEN 96
 #define VPD_LEN     252
@@ -31,19 +32,8 @@ struct dev {
         size_t errlen;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || errlen == 0)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-}
+/* sm_errf() without the return value: the reason only. */
+#define seterr(err, errlen, ...) ((void)sm_errf((err), (errlen), 0, __VA_ARGS__))
 
 void sm_scsi_asc_name(uint8_t asc, uint8_t ascq, char *buf, size_t len)
 {
