@@ -1000,11 +1000,12 @@ def scsi_debug_disks(vm):
     return vm.sh(SCSI_DEBUG_SH).split()
 
 
-def load_scsi_debug(vm, opts=""):
-    """(Re)load scsi_debug with opts; returns its disks' kernel names."""
+def load_scsi_debug(vm, opts="", n=1):
+    """(Re)load scsi_debug with opts; returns its disks' kernel names once n are there."""
     vm.sh("rmmod scsi_debug 2>/dev/null; modprobe scsi_debug %s && udevadm settle --timeout=30" % opts)
-    names = wait_for(lambda: scsi_debug_disks(vm), 20)
-    return names or []
+    names = wait_for(lambda: (lambda d: d if len(d) >= n else None)(scsi_debug_disks(vm)), 30)
+    vm.sh("udevadm settle --timeout=30")
+    return names or scsi_debug_disks(vm)
 
 
 def sg_logs_values(text):
@@ -1149,7 +1150,7 @@ def scenario_scsi(vm, c, args):
     c.ok(agent_alive(vm, pid) and agent_alive(vm, p2), "agents still running")
     stop_agents(vm, c)
     # two paths to one drive: two hosts, the same device identifiers (vpd_use_hostno=0)
-    names = load_scsi_debug(vm, "add_host=2 vpd_use_hostno=0")
+    names = load_scsi_debug(vm, "add_host=2 vpd_use_hostno=0", n=2)
     wwids = [vm.sh("cat /sys/block/%s/device/wwid" % n).strip() for n in names]
     if not c.ok(len(names) == 2 and wwids[0] == wwids[1], "scsi_debug: one drive on two paths", repr(list(zip(names, wwids)))):
         return
