@@ -67,6 +67,15 @@ static void fill_health(const struct sm_scsi_health *s, struct sm_health *h)
                 h->has_power_on = true;
                 h->power_on_seconds = (uint64_t)s->power_on_minutes * 60u;
         }
+        /* The newest self-test, if it ran to a result (not aborted, not running). */
+        if (s->has_self_test && s->self_tests > 0 &&
+            (s->last_self_test_result == SM_SCSI_ST_OK ||
+             (s->last_self_test_result >= SM_SCSI_ST_UNKNOWN_ERROR &&
+              s->last_self_test_result <= SM_SCSI_ST_FAILED_OTHER_SEGMENT))) {
+                h->has_self_test = true;
+                h->self_test_failed = s->last_self_test_result != SM_SCSI_ST_OK;
+                h->self_test_power_on_hours = s->last_self_test_power_on_hours;
+        }
         h->rotation_rate = s->rotation_rate;
         if (s->vendor[0] && s->product[0])
                 snprintf(h->ident.model, sizeof(h->ident.model), "%s %s", s->vendor, s->product);
