@@ -1002,7 +1002,12 @@ def scsi_debug_disks(vm):
 
 def load_scsi_debug(vm, opts="", n=1):
     """(Re)load scsi_debug with opts; returns its disks' kernel names once n are there."""
-    vm.sh("rmmod scsi_debug 2>/dev/null; modprobe scsi_debug %s && udevadm settle --timeout=30" % opts)
+    # rmmod fails while something still holds a disk open (udev probing): retry
+    vm.sh("i=0; while [ -d /sys/module/scsi_debug ] && [ $i -lt 40 ]; do\n"
+          "    udevadm settle --timeout=10; rmmod scsi_debug 2>/dev/null || sleep 0.5; i=$((i+1))\n"
+          "done\n"
+          "[ ! -d /sys/module/scsi_debug ] && modprobe scsi_debug %s && udevadm settle --timeout=30"
+          % opts, timeout=90)
     names = wait_for(lambda: (lambda d: d if len(d) >= n else None)(scsi_debug_disks(vm)), 30)
     vm.sh("udevadm settle --timeout=30")
     return names or scsi_debug_disks(vm)
