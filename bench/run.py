@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: MIT
 """Run every ssd-monitor benchmark and print one report (see bench/README.md).
 
-usage: run.py BENCH_SCRAPE SSD_MONITOR SOURCE_ROOT [--requests N]
+usage: run.py BENCH_SCRAPE SSD_MONITOR SOURCE_ROOT [--requests N] [--nginx-only]
 
 1. bench-scrape: scrape cost (server CPU, latency, bytes) for 1/10/100/1000
    devices served by the real HTTP server, render cost per snapshot, RSS.
 2. The real daemon replaying the demo captures plus one NVMe "drive" that never
    answers (a FIFO): scrape latency and daemon CPU per scrape while the
    collection is stuck on it, after it, and while collections run back to back.
-3. Collection CPU: our collectors per capture (in-process) and our whole
+3. Plain and gzip scrapes of the real daemon against nginx (sendfile, gzip_static)
+   serving byte-identical copies of its bodies: server CPU per request, as ratios.
+4. Collection CPU: our collectors per capture (in-process) and our whole
    one-shot `check` process, against `skdump --load` per ATA capture.
 Nothing is asserted; numbers only.
 """
@@ -109,6 +111,103 @@ class Daemon:
         os.unlink(self.log.name)
 
 
+def nginx_compare(demo, n, rounds=3):
+    """The daemon (plain bodies by sendfile from a sealed memfd, gzip from memory)
+    against nginx (sendfile on, gzip_static) serving byte-identical copies of its
+    /metrics bodies; server CPU per keep-alive request from /proc schedstat,
+    best of rounds, same client (bench-scrape --client)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.path.exists(nginx):
+        print("nginx not installed (Debian package nginx, see bench/packages): skipped")
+        return
+    tmp = tempfile.mkdtemp(prefix="sm-bench-nginx-")
+    d = Daemon(demo, "--collector.interval=1h")
+    ng = None
+    try:
+        d.wait(r"first collection finished", 30)
+        time.sleep(0.3)
+        import http.client
+        bodies = {}
+        for mode, hdrs in (("plain", {}), ("gzip", {"Accept-Encoding": "gzip"})):
+            c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+            c.request("GET", "/metrics", headers=hdrs)
+            bodies[mode] = c.getresponse().read()
+            c.close()
+        www = os.path.join(tmp, "www")
+        os.makedirs(www)
+        with open(os.path.join(www, "metrics"), "wb") as f:
+            f.write(bodies["plain"])
+        with open(os.path.join(www, "metrics.gz"), "wb") as f:
+            f.write(bodies["gzip"])
+        with socket_free() as port:
+            pass
+        conf = os.path.join(tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""daemon off; master_process off; worker_processes 1;
+pid {tmp}/nginx.pid; error_log {tmp}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+  uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+  server {{
+    listen 127.0.0.1:{port};
+    location = /metrics {{ default_type "text/plain; version=0.0.4; charset=utf-8";
+      gzip_static on; etag on; root {www}; }}
+  }}
+}}
+""")
+        ng = subprocess.Popen([nginx, "-c", conf, "-p", tmp], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                client(port, 5, "plain")
+                break
+            except RuntimeError:
+                time.sleep(0.05)
+
+        def best(pid, p, mode):
+            out = None
+            for _ in range(rounds):
+                c0 = proc_cpu_ns(pid)
+                r = client(p, n, mode)
+                r["cpu_us"] = cpu_delta_ns(c0, proc_cpu_ns(pid)) / 1e3 / (n + n // 10)
+                if out is None or r["cpu_us"] < out["cpu_us"]:
+                    out = r
+            return out
+
+        print(f"{n} keep-alive GET /metrics per run (+10 % warm-up), best of {rounds}; server CPU per")
+        print("request from /proc/PID/task/*/schedstat (agent: HTTP, main and poller threads; nginx: its")
+        print(f"one process). Same bytes: nginx serves copies of the agent's bodies ({len(bodies['plain'])} B plain,")
+        print(f"{len(bodies['gzip'])} B gzip, gzip_static).\n")
+        print(f"{'mode':6} | {'bytes':>7} | {'agent us/req':>12} | {'nginx us/req':>12} | {'agent/nginx':>11} | {'p50 agent':>9} | {'p50 nginx':>9}")
+        for mode in ("plain", "gzip"):
+            a = best(d.p.pid, d.port, mode)
+            b = best(ng.pid, port, mode)
+            print(f"{mode:6} | {int(a['bytes']):7} | {a['cpu_us']:12.1f} | {b['cpu_us']:12.1f} | "
+                  f"{a['cpu_us'] / b['cpu_us']:10.2f}x | {a['p50_us']:9.1f} | {b['p50_us']:9.1f}")
+    finally:
+        if ng:
+            ng.terminate()
+            ng.wait(10)
+        d.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class socket_free:
+    """A port the kernel says is free (bound to 0, then released)."""
+    def __enter__(self):
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        return self.port
+
+    def __exit__(self, *a):
+        return False
+
+
 def section(title):
     print(f"\n=== {title} ===\n", flush=True)
 
@@ -118,6 +217,10 @@ def main():
     captures = sorted(f for f in os.listdir(demo) if not f.endswith(".md") and not f.startswith("."))
     devices = [f for f in captures if not f.endswith(".id-ctrl")]
     print(f"ssd-monitor benchmarks; {os.cpu_count()} CPUs; demo captures: {demo} ({len(devices)} devices)")
+    if "--nginx-only" in sys.argv:
+        section("3. plain and gzip scrapes: the agent vs nginx serving the same bytes")
+        nginx_compare(demo, min(REQUESTS, 5000))
+        return
 
     section("1. scrape cost vs device count (bench-scrape, in-process server)")
     sys.stdout.flush()
@@ -163,7 +266,10 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    section("3. collection CPU: our collectors vs skdump --load")
+    section("3. plain and gzip scrapes: the agent vs nginx serving the same bytes")
+    nginx_compare(demo, min(REQUESTS, 5000))
+
+    section("4. collection CPU: our collectors vs skdump --load")
     out = subprocess.run([BENCH, "--collect", demo, "20"], capture_output=True, text=True, check=True)
     print("in-process, per capture read through the real collectors (20 rounds):")
     print(out.stdout.rstrip())
