@@ -53,6 +53,7 @@ struct daemon_state {
         struct sm_http *http;
         struct sm_web *web;
         int sigfd;
+        size_t workers_left; /* device reads still running at exit */
 };
 
 static int setup_signals(void)
@@ -121,6 +122,8 @@ static void stop(struct daemon_state *d)
         d->http = sm_http_stop(d->http);
         sm_web_free(d->web);
         d->web = NULL;
+        /* A read in flight gets a moment to finish; a stuck one is left running. */
+        d->workers_left = sm_poller_drain(d->poller, 2000);
         d->poller = sm_poller_free(d->poller);
         d->store = sm_store_free(d->store);
         if (d->sigfd >= 0)
@@ -216,7 +219,7 @@ static void run(struct daemon_state *d)
         }
 }
 
-static int serve(const struct sm_config *cfg)
+static int serve(const struct sm_config *cfg, size_t *workers_left)
 {
         struct daemon_state d = {.cfg = cfg, .sigfd = -1};
         char err[512] = "";
@@ -242,6 +245,7 @@ static int serve(const struct sm_config *cfg)
         if (r < 0) {
                 sm_log_err("%s", err[0] ? err : strerror(-r));
                 stop(&d);
+                *workers_left = d.workers_left;
                 return 1;
         }
         sm_log_info("ssd-monitor %s started (%s)", SM_VERSION,
@@ -249,6 +253,7 @@ static int serve(const struct sm_config *cfg)
         run(&d);
         sd_notify(0, "STOPPING=1");
         stop(&d);
+        *workers_left = d.workers_left;
         return 0;
 }
 
@@ -293,6 +298,7 @@ static int load_drivedb(const struct sm_config *cfg, struct sm_drivedb **ret)
 int main(int argc, char **argv)
 {
         struct sm_drivedb *db = NULL;
+        size_t workers_left = 0;
         int rc;
         struct sm_config cfg;
         char err[512] = "";
@@ -334,8 +340,18 @@ int main(int argc, char **argv)
                         return 2;
                 }
                 sm_ata_set_drivedb(db);
-                rc = serve(&cfg);
+                rc = serve(&cfg, &workers_left);
                 break;
+        }
+        if (workers_left > 0) {
+                /*
+                 * Reads that did not return (a drive stuck in the kernel) still use the
+                 * drive database and the collectors' libraries: freeing them or running
+                 * the exit handlers under those threads would crash. Leave at once.
+                 */
+                sm_log_warn("%zu device read(s) still running at exit; leaving them", workers_left);
+                fflush(NULL);
+                _exit(rc);
         }
         sm_ata_set_drivedb(NULL);
         sm_drivedb_free(db);

@@ -18,6 +18,7 @@
 #include <sys/eventfd.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -849,6 +850,33 @@ void sm_poller_stop(struct sm_poller *p)
         ctl(p, CTL_STOP);
         pthread_join(p->thread, NULL);
         p->thread_started = false;
+}
+
+static size_t workers_alive(const struct sm_poller *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->n_jobs; i++)
+                n += !atomic_load(&p->jobs[i]->done);
+        return n;
+}
+
+size_t sm_poller_drain(struct sm_poller *p, unsigned max_ms)
+{
+        uint64_t until;
+
+        if (!p)
+                return 0;
+        sm_poller_stop(p);
+        until = sm_now_mono_ms() + max_ms;
+        while (workers_alive(p) > 0 && sm_now_mono_ms() < until) {
+                struct pollfd pfd = {.fd = p->hub->efd, .events = POLLIN};
+                uint64_t one;
+
+                if (poll(&pfd, 1, 20) > 0)
+                        (void)!read(p->hub->efd, &one, sizeof(one));
+        }
+        return workers_alive(p);
 }
 
 struct sm_poller *sm_poller_free(struct sm_poller *p)

@@ -26,6 +26,12 @@ void sm_poller_trigger(struct sm_poller *p);
 uint64_t sm_poller_heartbeat(const struct sm_poller *p);
 /* Stop and join the thread; abandoned reads are left to finish on their own. */
 void sm_poller_stop(struct sm_poller *p);
+/*
+ * Stop, then wait up to max_ms for reads still in flight (not the abandoned ones) to
+ * return. Returns how many workers are still running: what they use (the drive
+ * database, the collectors' libraries) must then stay alive until the process exits.
+ */
+size_t sm_poller_drain(struct sm_poller *p, unsigned max_ms);
 struct sm_poller *sm_poller_free(struct sm_poller *p);
 
 /*
