@@ -441,6 +441,13 @@ def test_users():
         check(code == 401 and re.search(r"^WWW-Authenticate: Basic\r?$", hdrs, re.M | re.I),
               "no credentials: 401 with WWW-Authenticate: Basic", hdrs)
         check(curl(a.port, "-u", "dave:dave123", scheme="http")[1] == 200, "dave/dave123: 200")
+        # /readyz is 503 until the first collection is published (slow under ASan):
+        # wait for it, then both probes answer without credentials.
+        a.wait_log(r"first collection finished", 20)
+        for _ in range(100):
+            if curl(a.port, scheme="http", url="/readyz")[1] == 200:
+                break
+            time.sleep(0.05)
         for path_ in ("/healthz", "/readyz"):
             check(curl(a.port, scheme="http", url=path_)[1] == 200,
                   f"{path_} without credentials: 200")
