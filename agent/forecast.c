@@ -4,19 +4,18 @@
 
 #include <string.h>
 
+#include "lib/util.h"
+
 #define DAY 86400.0
 
 const char *sm_fc_method_name(enum sm_fc_method m)
 {
-        switch (m) {
-        case SM_FC_RECENT:
-                return "recent";
-        case SM_FC_LIFETIME:
-                return "lifetime";
-        case SM_FC_N_METHODS:
-                break;
-        }
-        return "?";
+        static const char *const names[SM_FC_N_METHODS] = {
+                [SM_FC_RECENT] = "recent",
+                [SM_FC_LIFETIME] = "lifetime",
+        };
+
+        return SM_ENUM_NAME(names, m, "?");
 }
 
 int sm_fc_best(const struct sm_fc_value v[SM_FC_N_METHODS])

@@ -41,17 +41,26 @@ static uint32_t sat32(uint64_t v)
         return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-void sm_hist_set_life(struct sm_hist_sample *s, double ratio)
-{
-        s->life_e4 = ratio_e4(ratio);
-        s->present |= SM_HIST_LIFE;
-}
+/* Setters: store the value in the sample's width (saturated) and mark it present. */
+#define SET_RATIO(fn, field, bit)                       \
+        void fn(struct sm_hist_sample *s, double ratio) \
+        {                                               \
+                s->field = ratio_e4(ratio);             \
+                s->present |= (bit);                    \
+        }
+#define SET_COUNT32(fn, field, bit)                   \
+        void fn(struct sm_hist_sample *s, uint64_t n) \
+        {                                             \
+                s->field = sat32(n);                  \
+                s->present |= (bit);                  \
+        }
 
-void sm_hist_set_spare(struct sm_hist_sample *s, double ratio)
-{
-        s->spare_e4 = ratio_e4(ratio);
-        s->present |= SM_HIST_SPARE;
-}
+SET_RATIO(sm_hist_set_life, life_e4, SM_HIST_LIFE)
+SET_RATIO(sm_hist_set_spare, spare_e4, SM_HIST_SPARE)
+SET_COUNT32(sm_hist_set_power_on, power_on_s, SM_HIST_POWER_ON)
+SET_COUNT32(sm_hist_set_media, media_errors, SM_HIST_MEDIA)
+SET_COUNT32(sm_hist_set_realloc, reallocated, SM_HIST_REALLOC)
+SET_COUNT32(sm_hist_set_pending, pending, SM_HIST_PENDING)
 
 void sm_hist_set_temp(struct sm_hist_sample *s, double celsius)
 {
@@ -69,30 +78,6 @@ void sm_hist_set_written(struct sm_hist_sample *s, uint64_t bytes)
 {
         s->written_bytes = bytes;
         s->present |= SM_HIST_WRITTEN;
-}
-
-void sm_hist_set_power_on(struct sm_hist_sample *s, uint64_t seconds)
-{
-        s->power_on_s = sat32(seconds);
-        s->present |= SM_HIST_POWER_ON;
-}
-
-void sm_hist_set_media(struct sm_hist_sample *s, uint64_t n)
-{
-        s->media_errors = sat32(n);
-        s->present |= SM_HIST_MEDIA;
-}
-
-void sm_hist_set_realloc(struct sm_hist_sample *s, uint64_t n)
-{
-        s->reallocated = sat32(n);
-        s->present |= SM_HIST_REALLOC;
-}
-
-void sm_hist_set_pending(struct sm_hist_sample *s, uint64_t n)
-{
-        s->pending = sat32(n);
-        s->present |= SM_HIST_PENDING;
 }
 
 /* ===== identity and names ===== */

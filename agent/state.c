@@ -4,24 +4,17 @@
 #include <string.h>
 
 #include "lib/fmt.h"
+#include "lib/util.h"
 
 const char *sm_read_status_name(enum sm_read_status s)
 {
-        switch (s) {
-        case SM_READ_NEVER:
-                return "never";
-        case SM_READ_OK:
-                return "ok";
-        case SM_READ_ASLEEP:
-                return "asleep";
-        case SM_READ_ERROR:
-                return "error";
-        case SM_READ_TIMEOUT:
-                return "timeout";
-        case SM_READ_UNSUPPORTED:
-                return "unsupported";
-        }
-        return "unknown";
+        static const char *const names[] = {
+                [SM_READ_NEVER] = "never",     [SM_READ_OK] = "ok",
+                [SM_READ_ASLEEP] = "asleep",   [SM_READ_ERROR] = "error",
+                [SM_READ_TIMEOUT] = "timeout", [SM_READ_UNSUPPORTED] = "unsupported",
+        };
+
+        return SM_ENUM_NAME(names, s, "unknown");
 }
 
 static void fill(char *dst, const char *primary, const char *fallback, size_t n)

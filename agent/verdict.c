@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "lib/util.h"
+
 const struct sm_reason_info sm_reasons[SM_REASON_COUNT] = {
         [SM_REASON_SMART_FAILING] = {"smart_failing", SM_HEALTH_CRITICAL,
                                      "the drive's own SMART verdict is failing"},
@@ -32,17 +34,13 @@ const struct sm_reason_info sm_reasons[SM_REASON_COUNT] = {
 
 const char *sm_health_state_name(enum sm_health_state s)
 {
-        switch (s) {
-        case SM_HEALTH_OK:
-                return "ok";
-        case SM_HEALTH_WARNING:
-                return "warning";
-        case SM_HEALTH_CRITICAL:
-                return "critical";
-        case SM_HEALTH_N:
-                break;
-        }
-        return "?";
+        static const char *const names[SM_HEALTH_N] = {
+                [SM_HEALTH_OK] = "ok",
+                [SM_HEALTH_WARNING] = "warning",
+                [SM_HEALTH_CRITICAL] = "critical",
+        };
+
+        return SM_ENUM_NAME(names, s, "?");
 }
 
 static void put(struct sm_verdict *v, enum sm_reason r, bool set)

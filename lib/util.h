@@ -15,6 +15,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The name of enum value v in a table indexed by the enum, or fallback outside it. */
+#define SM_ENUM_NAME(table, v, fallback)                                                \
+        ((size_t)(v) < ARRAY_SIZE(table) && (table)[(size_t)(v)] ? (table)[(size_t)(v)] \
+                                                                 : (fallback))
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 
 /* Hand a cleanup-managed pointer to someone else: return it and NULL the local. */
