@@ -206,6 +206,16 @@ void sm_config_free(struct sm_config *c)
         }
 }
 
+/* Append v to a bounded list of an option that may be repeated. */
+static int append(const char **list, size_t *n, size_t max, const char *v, const struct opt *o,
+                  const char *what, char *err, size_t errlen)
+{
+        if (*n == max)
+                return fail(err, errlen, "--%s: at most %zu %s", o->name, max, what);
+        list[(*n)++] = v;
+        return 0;
+}
+
 static int set_string(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
                       size_t errlen)
 {
@@ -216,11 +226,8 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 if (sm_listen_parse(v, &ls) < 0)
                         return fail(err, errlen, "--%s: '%s' is not [host]:port (port 0-65535)",
                                     o->name, v);
-                if (c->n_listen == SM_MAX_LISTEN)
-                        return fail(err, errlen, "--%s: at most %d addresses", o->name,
-                                    SM_MAX_LISTEN);
-                c->listen[c->n_listen++] = v;
-                return 0;
+                return append(c->listen, &c->n_listen, SM_MAX_LISTEN, v, o, "addresses", err,
+                              errlen);
         case O_PATH:
                 if (v[0] != '/' || strlen(v) > 128 || strpbrk(v, " ?#") || strcmp(v, "/") == 0 ||
                     strncmp(v, "/api/", 5) == 0 || strcmp(v, "/healthz") == 0 ||
@@ -253,11 +260,8 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 if (v[0] != '/' || strlen(v) >= 256)
                         return fail(err, errlen, "--%s: '%s' is not an absolute device path",
                                     o->name, v);
-                if (c->n_devices == SM_MAX_DEVICES)
-                        return fail(err, errlen, "--%s: at most %d devices", o->name,
-                                    SM_MAX_DEVICES);
-                c->devices[c->n_devices++] = v;
-                return 0;
+                return append(c->devices, &c->n_devices, SM_MAX_DEVICES, v, o, "devices", err,
+                              errlen);
         case O_ATA_DRIVEDB:
                 if (!v[0])
                         return fail(err, errlen, "--%s: empty path", o->name);

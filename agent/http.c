@@ -222,21 +222,27 @@ static bool add_body_headers(struct sm_http *h, struct MHD_Response *r, const ch
 }
 
 /* 304 Not Modified: no body, the validator and Vary (RFC 9110 15.4.5). */
+/* Add the body headers to r, queue it with status and drop our reference to it. */
+static enum MHD_Result queue_with_body_headers(struct sm_http *h, struct MHD_Connection *c,
+                                               struct MHD_Response *r, unsigned status,
+                                               const char *etag, const char *ctype, bool gz)
+{
+        enum MHD_Result ret = MHD_NO;
+
+        if (add_body_headers(h, r, etag, ctype, gz))
+                ret = MHD_queue_response(c, status, r);
+        MHD_destroy_response(r);
+        return ret;
+}
+
 static enum MHD_Result queue_not_modified(struct sm_http *h, struct MHD_Connection *c,
                                           const char *etag, const char *ctype, bool gz)
 {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        enum MHD_Result ret;
 
         if (!r)
                 return MHD_NO;
-        if (!add_body_headers(h, r, etag, ctype, gz)) {
-                MHD_destroy_response(r);
-                return MHD_NO;
-        }
-        ret = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
-        MHD_destroy_response(r);
-        return ret;
+        return queue_with_body_headers(h, c, r, MHD_HTTP_NOT_MODIFIED, etag, ctype, gz);
 }
 
 /*
@@ -254,7 +260,6 @@ static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
         bool gz = b->gz && ae && sm_http_accepts_gzip(ae);
         char etag[sizeof(s->etag) + 4];
         struct MHD_Response *r;
-        enum MHD_Result ret;
 
         if (gz)
                 snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(s->etag) - 1, s->etag);
@@ -269,13 +274,7 @@ static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
                 sm_snapshot_unref(s);
                 return MHD_NO;
         }
-        if (!add_body_headers(h, r, etag, ctype, gz)) {
-                MHD_destroy_response(r);
-                return MHD_NO;
-        }
-        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
-        return ret;
+        return queue_with_body_headers(h, c, r, MHD_HTTP_OK, etag, ctype, gz);
 }
 
 /* ===== routing ===== */
