@@ -206,6 +206,16 @@ void sm_config_free(struct sm_config *c)
         }
 }
 
+/* Store v in *dst if it is acceptable (ok), else say why (what) naming the option. */
+static int take(const char **dst, const char *v, bool ok, const struct opt *o, const char *what,
+                char *err, size_t errlen)
+{
+        if (!ok)
+                return fail(err, errlen, "--%s: %s", o->name, what);
+        *dst = v;
+        return 0;
+}
+
 /* Append v to a bounded list of an option that may be repeated. */
 static int append(const char **list, size_t *n, size_t max, const char *v, const struct opt *o,
                   const char *what, char *err, size_t errlen)
@@ -239,10 +249,8 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 c->telemetry_path = v;
                 return 0;
         case O_WEB_CONFIG:
-                if (v[0] == '\0' || strlen(v) >= 4000)
-                        return fail(err, errlen, "--%s: needs a file name", o->name);
-                c->web_config_file = v;
-                return 0;
+                return take(&c->web_config_file, v, v[0] && strlen(v) < 4000, o,
+                            "needs a file name", err, errlen);
         case O_INCLUDE:
         case O_EXCLUDE:
                 /* An empty pattern matches everything: say so instead of ignoring it. */
@@ -263,15 +271,10 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
                 return append(c->devices, &c->n_devices, SM_MAX_DEVICES, v, o, "devices", err,
                               errlen);
         case O_ATA_DRIVEDB:
-                if (!v[0])
-                        return fail(err, errlen, "--%s: empty path", o->name);
-                c->ata_drivedb = v;
-                return 0;
+                return take(&c->ata_drivedb, v, v[0], o, "empty path", err, errlen);
         case O_REPLAY:
-                if (v[0] == '\0' || strlen(v) >= 200)
-                        return fail(err, errlen, "--%s: needs a directory path", o->name);
-                c->replay_dir = v;
-                return 0;
+                return take(&c->replay_dir, v, v[0] && strlen(v) < 200, o, "needs a directory path",
+                            err, errlen);
         case O_FEATURES_FILE:
                 if ((v[0] != '/' && strcmp(v, "-") != 0) || strlen(v) >= 4000)
                         return fail(err, errlen, "--%s: '%s' is not an absolute path or -", o->name,
