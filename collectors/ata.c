@@ -294,8 +294,10 @@ static int read_blob(const char *path, uint8_t **ret, size_t *ret_len, char *err
         return 0;
 }
 
-/* The IDFY record of a blob (sk_disk_set_blob() already validated the record chain). */
-static const uint8_t *blob_identify(const uint8_t *blob, size_t len)
+/* The payload of a blob record (4-byte tag, 4-byte big-endian length), or NULL. The
+ * chain was validated by sk_disk_set_blob() (replay) or built by sk_disk_get_blob(). */
+static const uint8_t *blob_record(const uint8_t *blob, size_t len, const char *tag,
+                                  uint32_t *ret_size)
 {
         size_t off = 0;
 
@@ -305,11 +307,22 @@ static const uint8_t *blob_identify(const uint8_t *blob, size_t len)
 
                 if (size > len - off - 8)
                         return NULL;
-                if (memcmp(blob + off, "IDFY", 4) == 0)
-                        return size == IDENTIFY_SIZE ? blob + off + 8 : NULL;
+                if (memcmp(blob + off, tag, 4) == 0) {
+                        *ret_size = size;
+                        return blob + off + 8;
+                }
                 off += 8 + (size_t)size;
         }
         return NULL;
+}
+
+/* The IDFY record of a blob (sk_disk_set_blob() already validated the record chain). */
+static const uint8_t *blob_identify(const uint8_t *blob, size_t len)
+{
+        uint32_t size;
+        const uint8_t *p = blob_record(blob, len, "IDFY", &size);
+
+        return p && size == IDENTIFY_SIZE ? p : NULL;
 }
 
 /* ---- runtime PM ---- */
@@ -551,28 +564,6 @@ static uint32_t id_sector_size(const uint8_t *id)
                         return words * 2;
         }
         return 512;
-}
-
-/* The payload of a blob record (4-byte tag, 4-byte big-endian length), or NULL. The
- * chain was validated by sk_disk_set_blob() (replay) or built by sk_disk_get_blob(). */
-static const uint8_t *blob_record(const uint8_t *blob, size_t len, const char *tag,
-                                  uint32_t *ret_size)
-{
-        size_t off = 0;
-
-        while (len - off >= 8) {
-                uint32_t size = ((uint32_t)blob[off + 4] << 24) | ((uint32_t)blob[off + 5] << 16) |
-                                ((uint32_t)blob[off + 6] << 8) | blob[off + 7];
-
-                if (size > len - off - 8)
-                        return NULL;
-                if (memcmp(blob + off, tag, 4) == 0) {
-                        *ret_size = size;
-                        return blob + off + 8;
-                }
-                off += 8 + (size_t)size;
-        }
-        return NULL;
 }
 
 /*

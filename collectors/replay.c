@@ -41,6 +41,18 @@ static bool is_ata_blob(int dirfd, const char *name)
         return false;
 }
 
+/* The device name of a capture file: its name without the suffix. */
+static int set_stem(struct sm_device_id *id, const char *file, const char *suffix)
+{
+        size_t stem = strlen(file) - strlen(suffix);
+
+        if (stem >= sizeof(id->name))
+                return -ENAMETOOLONG;
+        memcpy(id->name, file, stem);
+        id->name[stem] = '\0';
+        return 0;
+}
+
 static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_device_id *id)
 {
         struct stat st;
@@ -53,12 +65,8 @@ static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_de
                 return -ENAMETOOLONG;
 
         if (has_suffix(file, nvme_suffix)) {
-                size_t stem = strlen(file) - strlen(nvme_suffix);
-
-                if (stem >= sizeof(id->name))
+                if (set_stem(id, file, nvme_suffix) < 0)
                         return -ENAMETOOLONG;
-                memcpy(id->name, file, stem);
-                id->name[stem] = '\0';
                 id->proto = SM_PROTO_NVME;
                 if (sm_path_join(id->aux, sizeof(id->aux), dir, id->name, idctrl_suffix) < 0)
                         return -ENAMETOOLONG;
@@ -67,12 +75,8 @@ static int fill_entry(const char *dir, int dirfd, const char *file, struct sm_de
                 return 0;
         }
         if (has_suffix(file, scsi_suffix)) {
-                size_t stem = strlen(file) - strlen(scsi_suffix);
-
-                if (stem >= sizeof(id->name))
+                if (set_stem(id, file, scsi_suffix) < 0)
                         return -ENAMETOOLONG;
-                memcpy(id->name, file, stem);
-                id->name[stem] = '\0';
                 id->proto = SM_PROTO_SCSI; /* class follows VPD B1h once read */
                 return 0;
         }
