@@ -303,6 +303,11 @@ static enum MHD_Result route(struct sm_http *h, struct MHD_Connection *c, const 
 
                 ret = i < 0 ? queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.no_device)
                             : queue_body(h, c, s, &s->device_json[i], CT_JSON);
+        } else if (strncmp(url, "/device/", 8) == 0) {
+                long i = sm_snapshot_find_name(s, url + 8);
+
+                ret = i < 0 ? queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.not_found)
+                            : queue_body(h, c, s, &s->device_page[i], CT_HTML);
         } else if (strcmp(url, "/") == 0)
                 ret = queue_body(h, c, s, &s->landing, CT_HTML);
         else

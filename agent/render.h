@@ -55,6 +55,8 @@ int sm_render_metrics(const struct sm_view *v, struct sm_body *ret);
 /* Per-device JSON bodies (ret[i] for v->devices[i]) and the list body built from them. */
 int sm_render_json(const struct sm_view *v, struct sm_body *ret_devices, struct sm_body *ret_list);
 int sm_render_landing(const struct sm_view *v, struct sm_body *ret);
+/* The HTML page of v->devices[i] (/device/<name>): its card and every reading. */
+int sm_render_device_page(const struct sm_view *v, size_t i, struct sm_body *ret);
 /* gzip b->data into b->gz when it is worth it; -ENOMEM on failure. */
 int sm_render_gzip(struct sm_body *b);
 

@@ -22,6 +22,11 @@ static void snapshot_free(struct sm_snapshot *s)
                         body_free(&s->device_json[i]);
                 free(s->device_json);
         }
+        if (s->device_page) {
+                for (size_t i = 0; i < s->n_devices; i++)
+                        body_free(&s->device_page[i]);
+                free(s->device_page);
+        }
         body_free(&s->metrics);
         body_free(&s->devices_json);
         body_free(&s->landing);
@@ -49,6 +54,11 @@ static int render_all(struct sm_snapshot *s)
         r = sm_render_landing(&v, &s->landing);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < s->n_devices; i++) {
+                r = sm_render_device_page(&v, i, &s->device_page[i]);
+                if (r < 0)
+                        return r;
+        }
         r = sm_render_gzip(&s->metrics);
         if (r < 0)
                 return r;
@@ -76,7 +86,8 @@ struct sm_snapshot *sm_snapshot_build(uint64_t generation, bool ready,
         s->n_devices = n;
         s->devices = calloc(n ? n : 1, sizeof(*s->devices));
         s->device_json = calloc(n ? n : 1, sizeof(*s->device_json));
-        if (!s->devices || !s->device_json)
+        s->device_page = calloc(n ? n : 1, sizeof(*s->device_page));
+        if (!s->devices || !s->device_json || !s->device_page)
                 goto fail;
         if (n > 0) {
                 memcpy(s->devices, devs, n * sizeof(*devs));
@@ -102,6 +113,14 @@ void sm_snapshot_unref(struct sm_snapshot *s)
 {
         if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
                 snapshot_free(s);
+}
+
+long sm_snapshot_find_name(const struct sm_snapshot *s, const char *name)
+{
+        for (size_t i = 0; i < s->n_devices; i++)
+                if (strcmp(s->devices[i].id.name, name) == 0)
+                        return (long)i;
+        return -1;
 }
 
 long sm_snapshot_find(const struct sm_snapshot *s, const char *key)

@@ -28,6 +28,7 @@ struct sm_snapshot {
         struct sm_body devices_json;     /* /api/v1/devices */
         struct sm_body *device_json;     /* /api/v1/devices/{name}, one per device */
         struct sm_body landing;          /* / (HTML) */
+        struct sm_body *device_page;     /* /device/{name} (HTML), one per device */
         char etag[32];
 };
 
@@ -43,6 +44,9 @@ void sm_snapshot_unref(struct sm_snapshot *s);
 
 /* Index of the device with this kernel name or serial number, or -1. */
 long sm_snapshot_find(const struct sm_snapshot *s, const char *name_or_serial);
+
+/* Index of the device with this kernel name, or -1. */
+long sm_snapshot_find_name(const struct sm_snapshot *s, const char *name);
 
 /* The store: where the poller publishes and HTTP handlers acquire. */
 struct sm_store;

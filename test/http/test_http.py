@@ -287,7 +287,16 @@ def test_routes(srv):
     check('href="/metrics"' in page and 'href="/api/v1/devices"' in page, "/ links metrics and API")
     check("x&quot;y\\z" in page and ODD not in page, "/ escapes HTML")
     for name in ["sda", "sdb", "nvme0n1"]:
-        check(f'href="/api/v1/devices/{name}"' in page, f"/ lists {name}")
+        check(f'href="/device/{name}"' in page, f"/ lists {name}")
+    # The per-drive page links the JSON; an unknown name is 404.
+    st, h, body = request(p, "GET", "/device/sda")
+    check(st == 200 and h.get("content-type", "").startswith("text/html")
+          and b'href="/api/v1/devices/sda"' in body, f"/device/sda {st}")
+    st, h, body = request(p, "GET", "/device/x%22y%5Cz")
+    check(st == 200 and b"x&quot;y\\z" in body and ODD.encode() not in body,
+          f"/device/ODD {st} escapes HTML")
+    st, h, body = request(p, "GET", "/device/nope")
+    check(st == 404, f"/device/nope {st}")
 
     # Unknown paths.
     for path in ["/nope", "/metrics/", "/metricsx", "/api", "/api/v1", "/api/v1/devicesx",

@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * render_html.c - the landing page (one card per drive, from agent/summary.h)
+ * and the per-drive pages (/device/<name>: every reading, from the same
+ * declarations the JSON is rendered from). Inline CSS, no JavaScript, no
+ * external assets. Every string that is not a literal goes through esc().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/fmt.h"
+#include "render.h"
+#include "sm-config.h"
+#include "summary.h"
+
+/* The one escaping function of all HTML output: text and attribute values alike. */
+static void esc(struct sm_buf *b, const char *s)
+{
+        static const char *const entity[256] = {['<'] = "&lt;",
+                                                ['>'] = "&gt;",
+                                                ['&'] = "&amp;",
+                                                ['"'] = "&quot;",
+                                                ['\''] = "&#39;"};
+
+        while (s && *s) {
+                size_t run = strcspn(s, "<>&\"'");
+
+                sm_buf_append(b, s, run);
+                s += run;
+                if (*s)
+                        sm_buf_puts(b, entity[(unsigned char)*s++]);
+        }
+}
+
+/* A path segment of a link: percent-encoded, then escaped. */
+static void esc_path(struct sm_buf *b, const char *s)
+{
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == '~')
+                        sm_buf_append(b, s, 1);
+                else
+                        sm_buf_printf(b, "%%%02X", c);
+        }
+}
+
+static void fmt_time(double ts, char *buf, size_t n)
+{
+        time_t t = (time_t)ts;
+        struct tm tm;
+
+        if (ts <= 0 || !gmtime_r(&t, &tm))
+                snprintf(buf, n, "never");
+        else
+                strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+static const char CSS[] =
+        ":root{color-scheme:light dark;--bg:#fff;--fg:#111;--mute:#555;--card:#f6f6f6;"
+        "--line:#ccc;--ok:#1a7f37;--warn:#9a6700;--crit:#c62828;--unk:#57606a}"
+        "@media (prefers-color-scheme:dark){:root{--bg:#111;--fg:#eee;--mute:#aaa;"
+        "--card:#1c1c1c;--line:#444;--ok:#4ac26b;--warn:#e3b341;--crit:#ff6b6b;--unk:#9ba3ab}}"
+        "*{box-sizing:border-box}body{font-family:sans-serif;margin:0 auto;padding:1em;"
+        "max-width:72em;background:var(--bg);color:var(--fg);line-height:1.4}"
+        "a{color:inherit}h1{font-size:1.4em;margin:.2em 0}.mute{color:var(--mute)}"
+        ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(20em,1fr));gap:.8em}"
+        ".card{background:var(--card);border:1px solid var(--line);border-left:.5em solid "
+        "var(--unk);border-radius:.4em;padding:.6em .8em;min-width:0;overflow-wrap:anywhere}"
+        ".card h2{font-size:1.05em;margin:0 0 .2em}.st{font-weight:bold}"
+        ".critical{border-left-color:var(--crit)}.critical .st{color:var(--crit)}"
+        ".warning{border-left-color:var(--warn)}.warning .st{color:var(--warn)}"
+        ".ok{border-left-color:var(--ok)}.ok .st{color:var(--ok)}"
+        "dl{display:grid;grid-template-columns:auto 1fr;gap:.1em .8em;margin:.4em 0}"
+        "dt{color:var(--mute)}dd{margin:0}ul{margin:.2em 0;padding-left:1.2em}"
+        ".bar{display:inline-block;width:8em;max-width:40%;height:.8em;border:1px solid "
+        "var(--line);vertical-align:middle;margin-right:.4em}.bar span{display:block;"
+        "height:100%;background:var(--fg)}"
+        "table{border-collapse:collapse;width:100%}td,th{border:1px solid var(--line);"
+        "padding:.2em .4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        ".wrap{overflow-x:auto}@media (max-width:30em){.cards{grid-template-columns:1fr}"
+        "body{padding:.5em}}";
+
+static void head(struct sm_buf *b, const char *title)
+{
+        sm_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                       "<title>");
+        esc(b, title);
+        sm_buf_printf(b, "</title><style>%s</style></head><body>\n", CSS);
+}
+
+/* Icon and word: the state reads without colour too. */
+static const char *icon(enum sm_sum_state s)
+{
+        switch (s) {
+        case SM_SUM_CRITICAL:
+                return "&#10006;"; /* heavy multiplication x */
+        case SM_SUM_WARNING:
+                return "&#9888;"; /* warning sign */
+        case SM_SUM_OK:
+                return "&#10004;"; /* heavy check mark */
+        case SM_SUM_ASLEEP:
+                return "&#9790;"; /* moon */
+        default:
+                return "?";
+        }
+}
+
+static const char *css_class(enum sm_sum_state s)
+{
+        switch (s) {
+        case SM_SUM_CRITICAL:
+                return "critical";
+        case SM_SUM_WARNING:
+                return "warning";
+        case SM_SUM_OK:
+                return "ok";
+        default:
+                return "unknown";
+        }
+}
+
+static void dd_begin(struct sm_buf *b, const char *term)
+{
+        sm_buf_printf(b, "<dt>%s</dt><dd>", term);
+}
+
+static void card(struct sm_buf *b, const struct sm_summary *s)
+{
+        char t[64], dur[48];
+
+        sm_buf_printf(b, "<article class=\"card %s\" id=\"dev-", css_class(s->state));
+        esc_path(b, s->name);
+        sm_buf_puts(b, "\"><h2><a href=\"/device/");
+        esc_path(b, s->name);
+        sm_buf_puts(b, "\">");
+        esc(b, s->name);
+        sm_buf_printf(b, "</a></h2>\n<p class=\"st\" data-state=\"%s\">%s %s</p>\n",
+                      sm_sum_state_name(s->state), icon(s->state), sm_sum_state_name(s->state));
+        if (s->reasons || s->state_why) {
+                sm_buf_puts(b, "<ul class=\"reasons\">");
+                for (unsigned i = 0; i < SM_REASON_COUNT; i++)
+                        if (s->reasons & (1u << i))
+                                sm_buf_printf(b, "<li data-reason=\"%s\">%s</li>",
+                                              sm_reasons[i].name, sm_reasons[i].summary);
+                if (s->state_why) {
+                        sm_buf_puts(b, "<li>");
+                        esc(b, s->state_why);
+                        sm_buf_puts(b, "</li>");
+                }
+                sm_buf_puts(b, "</ul>\n");
+        }
+        sm_buf_puts(b, "<dl>");
+        dd_begin(b, "Model");
+        esc(b, s->ident.model[0] ? s->ident.model : "unknown");
+        sm_buf_puts(b, "</dd>");
+        dd_begin(b, "Serial");
+        esc(b, s->ident.serial[0] ? s->ident.serial : "unknown");
+        sm_buf_printf(b, "</dd><dt>Kind</dt><dd>%s, %s</dd>", s->cls, s->proto);
+        if (s->has_life) {
+                double pct = s->life_used * 100.0, w = pct > 100 ? 100 : pct < 0 ? 0 : pct;
+
+                dd_begin(b, "Life used");
+                sm_buf_printf(
+                        b,
+                        "<span class=\"bar\" aria-hidden=\"true\"><span style=\"width:%.0f%%\">"
+                        "</span></span><span class=\"life\">%.0f %%</span>",
+                        w, pct);
+                if (s->life_source[0]) {
+                        sm_buf_puts(b, " <span class=\"mute\">(");
+                        esc(b, s->life_source);
+                        sm_buf_puts(b, ")</span>");
+                }
+                sm_buf_puts(b, "</dd>");
+        }
+        if (s->has_days_left) {
+                dd_begin(b, "Days left");
+                sm_buf_printf(b,
+                              "<span class=\"days\">%.0f</span> <span class=\"mute\">(%s "
+                              "rate)</span></dd>",
+                              s->days_left, s->days_left_method);
+        }
+        if (s->has_written) {
+                dd_begin(b, "Written");
+                sm_buf_printf(b, "%.2f TB", (double)s->written_bytes / 1e12);
+                if (s->has_dwpd)
+                        sm_buf_printf(b, ", %.2f drive writes/day (%s)", s->dwpd, s->dwpd_method);
+                sm_buf_puts(b, "</dd>");
+        }
+        if (s->has_spare) {
+                dd_begin(b, "Spare");
+                sm_buf_printf(b, "%.0f %%", s->spare * 100.0);
+                if (s->has_spare_threshold)
+                        sm_buf_printf(b, " (threshold %.0f %%)", s->spare_threshold * 100.0);
+                sm_buf_puts(b, "</dd>");
+        }
+        if (s->has_temp) {
+                dd_begin(b, "Temperature");
+                sm_buf_printf(b, "%.0f &deg;C", s->temp_c);
+                if (s->has_temp_warning)
+                        sm_buf_printf(b, " (warning at %.0f &deg;C)", s->temp_warning_c);
+                else
+                        sm_buf_printf(b, " (warning at %.0f &deg;C, default)",
+                                      SM_VERDICT_TEMP_DEFAULT_C);
+                sm_buf_puts(b, "</dd>");
+        }
+        if (s->has_power_on) {
+                sm_summary_fmt_duration((double)s->power_on_s, dur, sizeof(dur));
+                dd_begin(b, "Powered on");
+                sm_buf_printf(b, "%s</dd>", dur);
+        }
+        fmt_time(s->last_success_ts, t, sizeof(t));
+        dd_begin(b, "Last read");
+        sm_buf_puts(b, t);
+        if (s->age_s >= 0) {
+                sm_summary_fmt_duration(s->age_s, dur, sizeof(dur));
+                sm_buf_printf(b, " (%s ago)", dur);
+        }
+        if (s->stale)
+                sm_buf_puts(b, " <strong>stale</strong>");
+        sm_buf_puts(b, "</dd>");
+        if (s->last_error) {
+                dd_begin(b, "Last error");
+                esc(b, s->last_error);
+                sm_buf_puts(b, "</dd>");
+        }
+        sm_buf_puts(b, "</dl></article>\n");
+}
+
+static void summary_line(struct sm_buf *b, const struct sm_summary *s,
+                         const struct sm_node_summary *n)
+{
+        static const enum sm_sum_state order[] = {SM_SUM_CRITICAL,   SM_SUM_WARNING, SM_SUM_UNKNOWN,
+                                                  SM_SUM_NEVER,      SM_SUM_OK,      SM_SUM_ASLEEP,
+                                                  SM_SUM_UNSUPPORTED};
+
+        const char *sep = "";
+
+        sm_buf_printf(b, "<p id=\"summary\"><strong>%zu drive(s):</strong> ", n->n);
+        for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+                if (!n->by_state[order[i]])
+                        continue;
+                sm_buf_printf(b, "%s%zu %s", sep, n->by_state[order[i]],
+                              sm_sum_state_name(order[i]));
+                sep = ", ";
+        }
+        sm_buf_puts(b, ".");
+        if (n->worst_life >= 0) {
+                double left = 100.0 - s[n->worst_life].life_used * 100.0;
+
+                sm_buf_printf(b, " Worst life left: %.0f %% (", left > 0 ? left : 0);
+                esc(b, s[n->worst_life].name);
+                sm_buf_puts(b, ").");
+        }
+        if (n->fewest_days >= 0) {
+                sm_buf_printf(b, " Fewest days left: %.0f (", s[n->fewest_days].days_left);
+                esc(b, s[n->fewest_days].name);
+                sm_buf_puts(b, ").");
+        }
+        if (n->hottest >= 0) {
+                sm_buf_printf(b, " Hottest: %.0f &deg;C (", s[n->hottest].temp_c);
+                esc(b, s[n->hottest].name);
+                sm_buf_puts(b, ").");
+        }
+        sm_buf_puts(b, "</p>\n");
+}
+
+int sm_render_landing(const struct sm_view *v, struct sm_body *ret)
+{
+        struct sm_summary *sum = calloc(v->n_devices ? v->n_devices : 1, sizeof(*sum));
+        struct sm_node_summary node;
+        double now = v->stats->collection_ts > 0 ? v->stats->collection_ts : (double)time(NULL);
+        char t[64];
+        struct sm_buf b;
+
+        *ret = (struct sm_body){0};
+        if (!sum)
+                return -ENOMEM;
+        sm_summary_build(v->devices, v->n_devices, now, sum, &node);
+        sm_buf_init(&b);
+        head(&b, "ssd-monitor");
+        fmt_time(now, t, sizeof(t));
+        sm_buf_printf(&b,
+                      "<header><h1>ssd-monitor</h1><p class=\"mute\">Version " SM_VERSION
+                      ", %s, as of %s. <a href=\"",
+                      v->ready ? "first collection finished" : "first collection running", t);
+        esc(&b, v->stats->telemetry_path[0] ? v->stats->telemetry_path : "/metrics");
+        sm_buf_puts(&b, "\">Metrics</a> &middot; <a href=\"/api/v1/devices\">Devices (JSON)</a>"
+                        " &middot; <a href=\"/healthz\">/healthz</a> &middot; "
+                        "<a href=\"/readyz\">/readyz</a></p></header>\n");
+        summary_line(&b, sum, &node);
+        sm_buf_puts(&b, "<main class=\"cards\">\n");
+        for (size_t i = 0; i < v->n_devices; i++)
+                card(&b, &sum[i]);
+        sm_buf_puts(&b, "</main>\n</body></html>\n");
+        free(sum);
+        ret->data = sm_buf_steal(&b, &ret->len);
+        return ret->data ? 0 : -ENOMEM;
+}
+
+/* ===== /device/<name> ===== */
+
+struct row_ctx {
+        struct sm_buf *b;
+};
+
+static void where(struct sm_buf *b, const struct sm_json *j)
+{
+        if (j->kind == SM_JSON_NONE)
+                return;
+        if (j->section) {
+                esc(b, j->section);
+                sm_buf_puts(b, ".");
+        }
+        if (j->array) {
+                esc(b, j->array);
+                sm_buf_puts(b, "[].");
+        }
+        esc(b, j->key ? j->key : "");
+}
+
+static void row_emit(void *opaque, const struct sm_reading *r)
+{
+        struct row_ctx *c = opaque;
+        struct sm_buf *b = c->b;
+        const struct sm_family *f = r->desc->family;
+        const struct sm_json *j = &r->desc->json;
+        char num[64];
+
+        if (!r->present)
+                return;
+        if (j->kind == SM_JSON_STRING && (!r->str || !r->str[0]))
+                return;
+        sm_buf_puts(b, "<tr><td>");
+        if (f) {
+                esc(b, f->name);
+                for (size_t i = 0; i < SM_LABELS_MAX && f->labels[i]; i++) {
+                        if (!r->labels[i])
+                                continue;
+                        sm_buf_puts(b, i ? "," : "{");
+                        esc(b, f->labels[i]);
+                        sm_buf_puts(b, "=&quot;");
+                        esc(b, r->labels[i]);
+                        sm_buf_puts(b, "&quot;");
+                }
+                for (size_t i = 0; i < SM_LABELS_MAX && f->labels[i]; i++)
+                        if (r->labels[i]) {
+                                sm_buf_puts(b, "}");
+                                break;
+                        }
+        }
+        sm_buf_puts(b, "</td><td>");
+        where(b, j);
+        if (j->array && j->key)
+                sm_buf_printf(b, " (row %u)", r->row);
+        sm_buf_puts(b, "</td><td>");
+        if (j->kind == SM_JSON_STRING)
+                esc(b, r->str);
+        else if (j->kind == SM_JSON_BOOL)
+                sm_buf_puts(b, r->value != 0 ? "true" : "false");
+        else if (r->exact)
+                esc(b, r->exact);
+        else {
+                sm_fmt_double(r->value, num, sizeof(num));
+                esc(b, num);
+        }
+        sm_buf_puts(b, "</td><td>");
+        if (f && f->unit)
+                esc(b, f->unit);
+        sm_buf_puts(b, "</td><td>");
+        if (f)
+                esc(b, f->help);
+        sm_buf_puts(b, "</td></tr>\n");
+}
+
+int sm_render_device_page(const struct sm_view *v, size_t i, struct sm_body *ret)
+{
+        const struct sm_device_state *d = &v->devices[i];
+        double now = v->stats->collection_ts > 0 ? v->stats->collection_ts : (double)time(NULL);
+        struct sm_summary s;
+        struct sm_buf b;
+        struct row_ctx c = {.b = &b};
+        char title[128];
+
+        *ret = (struct sm_body){0};
+        sm_summary_device(d, now, &s);
+        sm_buf_init(&b);
+        snprintf(title, sizeof(title), "%s - ssd-monitor", d->id.name);
+        head(&b, title);
+        sm_buf_puts(&b,
+                    "<p><a href=\"/\">&larr; all drives</a> &middot; <a href=\"/api/v1/devices/");
+        esc_path(&b, d->id.name);
+        sm_buf_puts(&b, "\">this drive as JSON</a></p>\n<main class=\"cards\">\n");
+        card(&b, &s);
+        sm_buf_puts(&b, "</main>\n<h2>Every reading</h2>\n<div class=\"wrap\"><table>"
+                        "<thead><tr><th>Metric</th><th>JSON</th><th>Value</th><th>Unit</th>"
+                        "<th>Meaning</th></tr></thead><tbody>\n");
+        for (size_t k = 0; sm_sources[k]; k++)
+                if (!sm_sources[k]->needs_data || d->have_data)
+                        sm_sources[k]->readings(d, row_emit, &c);
+        sm_buf_puts(&b, "</tbody></table></div>\n</body></html>\n");
+        ret->data = sm_buf_steal(&b, &ret->len);
+        return ret->data ? 0 : -ENOMEM;
+}
