@@ -465,21 +465,6 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
         char node[sizeof(id->devnode) + 8];
         unsigned timeout = opts && opts->timeout_ms ? opts->timeout_ms : SM_NVME_DEFAULT_TIMEOUT_MS;
         _cleanup_close_ int fd = open_controller(id, node, sizeof(node), err, errlen);
-        struct nvme_get_log_args la = {
-                .args_size = sizeof(la),
-                .fd = fd,
-                .timeout = timeout,
-                .lid = NVME_LOG_LID_SMART,
-                .len = SM_NVME_LOG_SIZE,
-                .nsid = NVME_NSID_ALL,
-                .csi = NVME_CSI_NVM,
-                .lsi = NVME_LOG_LSI_NONE,
-                .lsp = NVME_LOG_LSP_NONE,
-                .uuidx = NVME_UUID_NONE,
-                .rae = true, /* never clear a pending SMART/Health asynchronous event */
-                .ot = false,
-                .log = log,
-        };
         struct nvme_identify_args ia = {
                 .args_size = sizeof(ia),
                 .fd = fd,
@@ -496,9 +481,9 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
 
         if (fd < 0)
                 return fd;
-        memset(log, 0, SM_NVME_LOG_SIZE);
         errno = 0;
-        r = nvme_get_log_page(fd, NVME_LOG_PAGE_PDU_SIZE, &la);
+        /* RAE: never clear a pending SMART/Health asynchronous event. */
+        r = sm_nvme_get_log(fd, timeout, NVME_LOG_LID_SMART, SM_NVME_LOG_SIZE, log);
         if (r != 0)
                 return cmd_error(r, errno, "Get Log Page (SMART/Health)", node, err, errlen);
 

@@ -199,14 +199,13 @@ int sm_nvme_decode_self_test_log(const uint8_t *page, size_t len, struct sm_nvme
 
 /* ===== reading ===== */
 
-static int get_log(int fd, uint32_t timeout_ms, enum nvme_cmd_get_log_lid lid, uint32_t len,
-                   uint8_t *buf)
+int sm_nvme_get_log(int fd, uint32_t timeout_ms, uint8_t lid, uint32_t len, uint8_t *buf)
 {
         struct nvme_get_log_args a = {
                 .args_size = sizeof(a),
                 .fd = fd,
                 .timeout = timeout_ms,
-                .lid = lid,
+                .lid = (enum nvme_cmd_get_log_lid)lid,
                 .len = len,
                 .nsid = NVME_NSID_ALL,
                 .csi = NVME_CSI_NVM,
@@ -230,12 +229,14 @@ int sm_nvme_get_error_log(int fd, uint32_t timeout_ms, uint32_t entries, uint8_t
                 errno = EINVAL;
                 return -1;
         }
-        return get_log(fd, timeout_ms, NVME_LOG_LID_ERROR, entries * SM_NVME_ERR_ENTRY_SIZE, buf);
+        return sm_nvme_get_log(fd, timeout_ms, NVME_LOG_LID_ERROR, entries * SM_NVME_ERR_ENTRY_SIZE,
+                               buf);
 }
 
 int sm_nvme_get_self_test_log(int fd, uint32_t timeout_ms, uint8_t *buf)
 {
-        return get_log(fd, timeout_ms, NVME_LOG_LID_DEVICE_SELF_TEST, SM_NVME_ST_LOG_SIZE, buf);
+        return sm_nvme_get_log(fd, timeout_ms, NVME_LOG_LID_DEVICE_SELF_TEST, SM_NVME_ST_LOG_SIZE,
+                               buf);
 }
 
 static void failed(char *why, size_t n, const char *what, int r, int saved_errno)

@@ -146,6 +146,12 @@ const char *sm_nvme_self_test_result_name(uint8_t result);
 /* ===== reading (libnvme; the exact commands are in the header comment) ===== */
 
 /*
+ * Get Log Page `lid` (all namespaces, offset 0, Retain Asynchronous Event set) in one
+ * command of len bytes (at most 4 KiB) into buf, zeroed first. Returns 0, a positive
+ * NVMe status, or -1 with errno (libnvme's convention).
+ */
+int sm_nvme_get_log(int fd, uint32_t timeout_ms, uint8_t lid, uint32_t len, uint8_t *buf);
+/*
  * Get Log Page 01h for `entries` entries into buf (entries * 64 bytes). Returns 0,
  * a positive NVMe status, or -1 with errno (libnvme's convention).
  */

@@ -360,27 +360,20 @@ static const struct sm_desc d_pages = {.json = JA("log_pages", SM_JSON_STRING, N
 /* Error counter pages: one JSON object per page read, one labelled series per parameter. */
 static const char *const ops[] = {"write", "read", "verify"};
 static const struct sm_desc d_ec_op = {.json = JA("error_counters", SM_JSON_STRING, "op", 0)};
+/* Every counter is a nullable exact number in its page's error_counters object. */
+#define EC(fam, k)                                                                            \
+        {                                                                                     \
+                .family = fam,                                                                \
+                .json = JA("error_counters", SM_JSON_NUMBER, k, SM_JSON_NULL | SM_JSON_EXACT) \
+        }
 static const struct sm_desc d_ec[SM_SCSI_EC_COUNT] = {
-        {.family = &f_corr_fast,
-         .json = JA("error_counters", SM_JSON_NUMBER, "corrected_fast",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_corr_delayed,
-         .json = JA("error_counters", SM_JSON_NUMBER, "corrected_delayed",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_rereads,
-         .json = JA("error_counters", SM_JSON_NUMBER, "rereads_rewrites",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_corr_total,
-         .json = JA("error_counters", SM_JSON_NUMBER, "corrected_total",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_algorithm,
-         .json = JA("error_counters", SM_JSON_NUMBER, "correction_algorithm_invocations",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_processed,
-         .json = JA("error_counters", SM_JSON_NUMBER, "processed_bytes",
-                    SM_JSON_NULL | SM_JSON_EXACT)},
-        {.family = &f_uncorrected,
-         .json = JA("error_counters", SM_JSON_NUMBER, "uncorrected", SM_JSON_NULL | SM_JSON_EXACT)},
+        EC(&f_corr_fast, "corrected_fast"),
+        EC(&f_corr_delayed, "corrected_delayed"),
+        EC(&f_rereads, "rereads_rewrites"),
+        EC(&f_corr_total, "corrected_total"),
+        EC(&f_algorithm, "correction_algorithm_invocations"),
+        EC(&f_processed, "processed_bytes"),
+        EC(&f_uncorrected, "uncorrected"),
 };
 static const struct sm_desc d_host_written = {.family = &sm_family_host_written_bytes};
 static const struct sm_desc d_host_read = {.family = &sm_family_host_read_bytes};
@@ -428,22 +421,20 @@ static const char *const env_stats[] = {
         "max_other", "min_other"};
 static const struct sm_desc d_env_param = {
         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "parameter_code", 0)};
+/* Nullable numbers of one environmental_temperatures object; all but current have a series. */
+#define ENV(fam, k)                                                                       \
+        {                                                                                 \
+                .family = fam,                                                            \
+                .json = JA("environmental_temperatures", SM_JSON_NUMBER, k, SM_JSON_NULL) \
+        }
 static const struct sm_desc d_env_json[7] = {
-        {.json = JA("environmental_temperatures", SM_JSON_NUMBER, "current", SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "lifetime_max", SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "lifetime_min", SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "max_since_power_on",
-                    SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "min_since_power_on",
-                    SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "max_other", SM_JSON_NULL)},
-        {.family = &f_env_temp,
-         .json = JA("environmental_temperatures", SM_JSON_NUMBER, "min_other", SM_JSON_NULL)},
+        ENV(NULL, "current"),
+        ENV(&f_env_temp, "lifetime_max"),
+        ENV(&f_env_temp, "lifetime_min"),
+        ENV(&f_env_temp, "max_since_power_on"),
+        ENV(&f_env_temp, "min_since_power_on"),
+        ENV(&f_env_temp, "max_other"),
+        ENV(&f_env_temp, "min_other"),
 };
 
 static void emit_env(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx)
