@@ -298,32 +298,61 @@ static void read_devstat(struct seq *s, const struct sm_ata_logdir *gdir,
         sm_devstat_note_missing(ds);
 }
 
+/* A log with an extended (GPL) and a SMART copy, and the IDENTIFY feature it needs. */
+struct log_copies {
+        uint8_t ext, smart;
+        const char *name, *feature;
+};
+static const struct log_copies error_logs = {SM_ATA_LOG_EXT_ERROR, SM_ATA_LOG_SUMMARY_ERROR,
+                                             "error log", "error logging"};
+static const struct log_copies self_test_logs = {SM_ATA_LOG_EXT_SELF_TEST, SM_ATA_LOG_SELF_TEST,
+                                                 "self-test log", "self-test"};
+
+/*
+ * Which copy of a log to read: the number of pages of the GPL copy when the GPL
+ * directory lists it; else 0 with the one-sector SMART copy read into buf; else -1
+ * with why set (the feature not supported, neither directory lists the log, or the
+ * SMART read failed).
+ */
+static int pick_log(struct seq *s, const struct log_copies *l, bool supported,
+                    const struct sm_ata_logdir *gdir, const struct sm_ata_logdir *sdir,
+                    uint8_t *buf, char *why, size_t whylen)
+{
+        unsigned n = gdir->valid ? gdir->pages[l->ext] : 0;
+
+        if (!supported) {
+                snprintf(why, whylen, "IDENTIFY: SMART %s not supported", l->feature);
+                return -1;
+        }
+        if (n > 0)
+                return (int)n;
+        if (!(sdir->valid && sdir->pages[l->smart] > 0)) {
+                snprintf(why, whylen, "no %s (%02Xh, %02Xh) in the log directories", l->name,
+                         l->ext, l->smart);
+                return -1;
+        }
+        return rd(s, false, l->smart, 0, 1, buf, why, whylen) < 0 ? -1 : 0;
+}
+
 static void read_error_log(struct seq *s, const uint8_t *id, const struct sm_ata_logdir *gdir,
                            const struct sm_ata_logdir *sdir, struct sm_ata_error_log *log)
 {
         uint8_t page0[SM_ATA_LOG_SECTOR], other[SM_ATA_LOG_SECTOR];
         unsigned n;
+        int r;
         uint32_t count;
         uint16_t index;
         int other_page = -1;
 
-        if (!sm_ata_id_error_logging(id)) {
-                snprintf(log->why, sizeof(log->why), "IDENTIFY: SMART error logging not supported");
+        r = pick_log(s, &error_logs, sm_ata_id_error_logging(id), gdir, sdir, page0, log->why,
+                     sizeof(log->why));
+        if (r < 0)
                 return;
-        }
-        n = gdir->valid ? gdir->pages[SM_ATA_LOG_EXT_ERROR] : 0;
-        if (n == 0) {
-                if (!(sdir->valid && sdir->pages[SM_ATA_LOG_SUMMARY_ERROR] > 0)) {
-                        snprintf(log->why, sizeof(log->why),
-                                 "no error log (03h, 01h) in the log directories");
-                        return;
-                }
-                if (rd(s, false, SM_ATA_LOG_SUMMARY_ERROR, 0, 1, page0, log->why,
-                       sizeof(log->why)) < 0)
-                        return;
+        if (r == 0) {
                 (void)sm_ata_summary_error_log_decode(page0, log);
                 return;
         }
+        n = (unsigned)r;
         if (rd(s, true, SM_ATA_LOG_EXT_ERROR, 0, 1, page0, log->why, sizeof(log->why)) < 0)
                 return;
         if (sm_ata_ext_error_log_header(page0, &count, &index) < 0) {
@@ -372,23 +401,17 @@ static void read_self_test_log(struct seq *s, const uint8_t *id, const struct sm
 {
         uint8_t buf[SM_ATA_LOG_SECTOR * 4];
         unsigned n;
+        int r;
 
-        if (!sm_ata_id_self_test(id)) {
-                snprintf(log->why, sizeof(log->why), "IDENTIFY: SMART self-test not supported");
+        r = pick_log(s, &self_test_logs, sm_ata_id_self_test(id), gdir, sdir, buf, log->why,
+                     sizeof(log->why));
+        if (r < 0)
                 return;
-        }
-        n = gdir->valid ? gdir->pages[SM_ATA_LOG_EXT_SELF_TEST] : 0;
-        if (n == 0) {
-                if (!(sdir->valid && sdir->pages[SM_ATA_LOG_SELF_TEST] > 0)) {
-                        snprintf(log->why, sizeof(log->why),
-                                 "no self-test log (07h, 06h) in the log directories");
-                        return;
-                }
-                if (rd(s, false, SM_ATA_LOG_SELF_TEST, 0, 1, buf, log->why, sizeof(log->why)) < 0)
-                        return;
+        if (r == 0) {
                 (void)sm_ata_self_test_log_decode(buf, log);
                 return;
         }
+        n = (unsigned)r;
         if (n > 4) {
                 /* 4 pages = 76 descriptors; larger logs are rare and not read */
                 snprintf(log->why, sizeof(log->why),
