@@ -122,6 +122,23 @@ int sm_scsi_decode_supported(const uint8_t *buf, size_t len, struct sm_scsi_heal
 
 /* ---- the pages ---- */
 
+/* The last parameter `code` of a page with at least min bytes (a repeated one: the last wins). */
+static bool last_param(const uint8_t *buf, const struct sm_scsi_page_hdr *hd, uint16_t code,
+                       uint8_t min, struct sm_scsi_param *ret)
+{
+        struct sm_scsi_param p;
+        size_t off = 0;
+        bool found = false;
+
+        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+                if (p.code == code && p.len >= min) {
+                        *ret = p;
+                        found = true;
+                }
+        }
+        return found;
+}
+
 /* 0Dh: 0000h temperature, 0001h reference temperature; byte 5, FFh = not available. */
 static void temperature_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                              struct sm_scsi_health *h)
@@ -195,14 +212,11 @@ static void solid_state_page(const uint8_t *buf, const struct sm_scsi_page_hdr *
                              struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
-                if (p.code != 0x0001 || p.len < 4)
-                        continue;
-                h->has_endurance = true;
-                h->endurance_used_percent = p.data[3];
-        }
+        if (!last_param(buf, hd, 0x0001, 4, &p))
+                return;
+        h->has_endurance = true;
+        h->endurance_used_percent = p.data[3];
 }
 
 static void error_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
@@ -225,14 +239,11 @@ static void non_medium_page(const uint8_t *buf, const struct sm_scsi_page_hdr *h
                             struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
-                if (p.code != 0x0000 || p.len == 0)
-                        continue;
-                h->has_non_medium = true;
-                h->non_medium_errors = sm_scsi_param_u64(&p);
-        }
+        if (!last_param(buf, hd, 0x0000, 1, &p))
+                return;
+        h->has_non_medium = true;
+        h->non_medium_errors = sm_scsi_param_u64(&p);
 }
 
 static bool ascii_digits(const uint8_t *p, size_t n, unsigned *ret)
@@ -256,47 +267,33 @@ static bool ascii_digits(const uint8_t *p, size_t n, unsigned *ret)
 static void start_stop_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                             struct sm_scsi_health *h)
 {
+        const struct {
+                uint16_t code;
+                bool *has;
+                uint32_t *value;
+        } counters[] = {
+                {0x0003, &h->has_start_stop_specified, &h->start_stop_specified},
+                {0x0004, &h->has_start_stop, &h->start_stop_cycles},
+                {0x0005, &h->has_load_unload_specified, &h->load_unload_specified},
+                {0x0006, &h->has_load_unload, &h->load_unload_cycles},
+        };
         struct sm_scsi_param p;
         size_t off = 0;
 
         while (sm_scsi_next_param(buf, hd, &off, &p)) {
                 unsigned year, week;
 
-                switch (p.code) {
-                case 0x0001:
-                        if (p.len >= 6 && ascii_digits(p.data, 4, &year) &&
-                            ascii_digits(p.data + 4, 2, &week) && year > 0 && week <= 53) {
-                                h->has_manufacture_date = true;
-                                h->manufacture_year = (uint16_t)year;
-                                h->manufacture_week = (uint8_t)week;
+                if (p.code == 0x0001 && p.len >= 6 && ascii_digits(p.data, 4, &year) &&
+                    ascii_digits(p.data + 4, 2, &week) && year > 0 && week <= 53) {
+                        h->has_manufacture_date = true;
+                        h->manufacture_year = (uint16_t)year;
+                        h->manufacture_week = (uint8_t)week;
+                }
+                for (size_t i = 0; i < N_OF(counters); i++) {
+                        if (p.code == counters[i].code && p.len >= 4) {
+                                *counters[i].has = true;
+                                *counters[i].value = be32(p.data);
                         }
-                        break;
-                case 0x0003:
-                        if (p.len >= 4) {
-                                h->has_start_stop_specified = true;
-                                h->start_stop_specified = be32(p.data);
-                        }
-                        break;
-                case 0x0004:
-                        if (p.len >= 4) {
-                                h->has_start_stop = true;
-                                h->start_stop_cycles = be32(p.data);
-                        }
-                        break;
-                case 0x0005:
-                        if (p.len >= 4) {
-                                h->has_load_unload_specified = true;
-                                h->load_unload_specified = be32(p.data);
-                        }
-                        break;
-                case 0x0006:
-                        if (p.len >= 4) {
-                                h->has_load_unload = true;
-                                h->load_unload_cycles = be32(p.data);
-                        }
-                        break;
-                default:
-                        break;
                 }
         }
 }
