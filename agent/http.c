@@ -305,9 +305,12 @@ static enum MHD_Result route(struct sm_http *h, struct MHD_Connection *c, const 
                             : queue_body(h, c, s, &s->device_json[i], CT_JSON);
         } else if (strncmp(url, "/device/", 8) == 0) {
                 long i = sm_snapshot_find_name(s, url + 8);
+                const struct sm_body *page = i < 0 ? NULL : sm_snapshot_page(s, (size_t)i);
 
-                ret = i < 0 ? queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.not_found)
-                            : queue_body(h, c, s, &s->device_page[i], CT_HTML);
+                if (i < 0)
+                        ret = queue_fixed(h, c, MHD_HTTP_NOT_FOUND, h->fixed.not_found);
+                else
+                        ret = page ? queue_body(h, c, s, page, CT_HTML) : MHD_NO;
         } else if (strcmp(url, "/") == 0)
                 ret = queue_body(h, c, s, &s->landing, CT_HTML);
         else

@@ -27,6 +27,7 @@ static void snapshot_free(struct sm_snapshot *s)
                         body_free(&s->device_page[i]);
                 free(s->device_page);
         }
+        pthread_mutex_destroy(&s->page_lock);
         body_free(&s->metrics);
         body_free(&s->devices_json);
         body_free(&s->landing);
@@ -54,11 +55,6 @@ static int render_all(struct sm_snapshot *s)
         r = sm_render_landing(&v, &s->landing);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < s->n_devices; i++) {
-                r = sm_render_device_page(&v, i, &s->device_page[i]);
-                if (r < 0)
-                        return r;
-        }
         r = sm_render_gzip(&s->metrics);
         if (r < 0)
                 return r;
@@ -80,6 +76,7 @@ struct sm_snapshot *sm_snapshot_build(uint64_t generation, bool ready,
         if (!s)
                 return NULL;
         atomic_init(&s->refs, 1);
+        pthread_mutex_init(&s->page_lock, NULL);
         s->generation = generation;
         s->ready = ready;
         s->stats = *stats;
@@ -113,6 +110,26 @@ void sm_snapshot_unref(struct sm_snapshot *s)
 {
         if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
                 snapshot_free(s);
+}
+
+const struct sm_body *sm_snapshot_page(struct sm_snapshot *s, size_t i)
+{
+        const struct sm_view v = {
+                .generation = s->generation,
+                .ready = s->ready,
+                .stats = &s->stats,
+                .devices = s->devices,
+                .n_devices = s->n_devices,
+        };
+        const struct sm_body *b = NULL;
+
+        if (i >= s->n_devices)
+                return NULL;
+        pthread_mutex_lock(&s->page_lock);
+        if (s->device_page[i].data || sm_render_device_page(&v, i, &s->device_page[i]) == 0)
+                b = &s->device_page[i];
+        pthread_mutex_unlock(&s->page_lock);
+        return b;
 }
 
 long sm_snapshot_find_name(const struct sm_snapshot *s, const char *name)

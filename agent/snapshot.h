@@ -9,6 +9,7 @@
 #ifndef SM_SNAPSHOT_H
 #define SM_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +29,10 @@ struct sm_snapshot {
         struct sm_body devices_json;     /* /api/v1/devices */
         struct sm_body *device_json;     /* /api/v1/devices/{name}, one per device */
         struct sm_body landing;          /* / (HTML) */
-        struct sm_body *device_page;     /* /device/{name} (HTML), one per device */
+        /* /device/{name} (HTML), one per device: rendered on first request (under
+         * page_lock, from the snapshot's own data), then kept; see sm_snapshot_page(). */
+        pthread_mutex_t page_lock;
+        struct sm_body *device_page;
         char etag[32];
 };
 
@@ -44,6 +48,12 @@ void sm_snapshot_unref(struct sm_snapshot *s);
 
 /* Index of the device with this kernel name or serial number, or -1. */
 long sm_snapshot_find(const struct sm_snapshot *s, const char *name_or_serial);
+
+/*
+ * The HTML page of device i, rendered the first time it is asked for and kept for
+ * the snapshot's life (most snapshots never serve one). NULL on allocation failure.
+ */
+const struct sm_body *sm_snapshot_page(struct sm_snapshot *s, size_t i);
 
 /* Index of the device with this kernel name, or -1. */
 long sm_snapshot_find_name(const struct sm_snapshot *s, const char *name);

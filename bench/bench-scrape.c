@@ -39,7 +39,9 @@
 
 #include "agent/config.h"
 #include "agent/http.h"
+#include "agent/risk.h"
 #include "agent/snapshot.h"
+#include "agent/track.h"
 #include "collectors/collector.h"
 #include "collectors/replay.h"
 #include "lib/util.h"
@@ -457,6 +459,118 @@ static int collect(const char *dir, unsigned reps)
         return 0;
 }
 
+/* The demo drives (every capture in dir, read through the real collectors, with their
+ * forecast and verdict), cloned round-robin up to n (0: as many as there are). */
+static struct sm_device_state *demo_devices(const char *dir, size_t *n)
+{
+        struct sm_tracker *t = sm_tracker_new(NULL, false);
+        struct sm_device_id *ids = NULL;
+        struct sm_device_state *base, *devs;
+        size_t nb = 0, m = 0;
+        char err[256];
+
+        if (!t || sm_replay_scan(dir, &ids, &nb, err, sizeof(err)) < 0 || nb == 0) {
+                fprintf(stderr, "%s: %s\n", dir, err);
+                return NULL;
+        }
+        base = calloc(nb, sizeof(*base));
+        for (size_t i = 0; base && i < nb; i++) {
+                struct sm_device_state *d = &base[m];
+                const struct sm_collector *c = sm_collector_for(ids[i].proto);
+                struct sm_read_opts opts = {.timeout_ms = 5000};
+                struct sm_hist_sample smp;
+                struct sm_verdict_input in;
+
+                d->id = ids[i];
+                sm_health_init(&d->health);
+                if (!c || c->read(&d->id, &opts, &d->health, err, sizeof(err)) < 0)
+                        continue;
+                d->status = SM_READ_OK;
+                d->have_data = true;
+                d->last_success_ts = d->last_attempt_ts = sm_now_real_s();
+                d->reads_total = 1;
+                sm_risk_input(d, (int64_t)d->last_success_ts, &smp, &in);
+                sm_tracker_update(t, NULL, d->id.name, &smp, sm_device_capacity(d), &in, &d->risk);
+                m++;
+        }
+        sm_tracker_free(t);
+        free(ids);
+        if (*n == 0)
+                *n = m;
+        devs = base && m ? calloc(*n, sizeof(*devs)) : NULL;
+        for (size_t i = 0; devs && i < *n; i++) {
+                devs[i] = base[i % m];
+                if (i >= m)
+                        snprintf(devs[i].id.name, sizeof(devs[i].id.name), "%.40s-%zu",
+                                 base[i % m].id.name, i / m);
+        }
+        free(base);
+        return devs;
+}
+
+/* Render cost of each body of one snapshot: Prometheus vs the HTML pages (issue #15). */
+static int render(const char *dir, unsigned reps)
+{
+        const size_t sizes[2] = {0, 1000};
+        struct sm_agent_stats stats = {.collection_ts = sm_now_real_s(), .collections_total = 1};
+
+        printf("%7s | %10s %10s %10s %10s | %9s %9s | %10s %10s %9s\n", "devices", "prom ms",
+               "json ms", "landing ms", "devpage ms", "landing/p", "pages/p", "prom B", "landing B",
+               "page B avg");
+        for (int k = 0; k < 2; k++) {
+                size_t n = sizes[k];
+                struct sm_device_state *devs = demo_devices(dir, &n);
+                struct sm_view v = {.generation = 1, .ready = true, .stats = &stats};
+                double t[4] = {0};
+                size_t bytes[3] = {0};
+
+                if (!devs)
+                        return 1;
+                v.devices = devs;
+                v.n_devices = n;
+                for (unsigned r = 0; r < reps; r++) {
+                        struct sm_body b, *dj = calloc(n, sizeof(*dj)), list;
+                        double c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+
+                        if (!dj || sm_render_metrics(&v, &b) < 0)
+                                return 1;
+                        t[0] += now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                        bytes[0] = b.len;
+                        free(b.data);
+                        c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+                        if (sm_render_json(&v, dj, &list) < 0)
+                                return 1;
+                        t[1] += now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                        for (size_t i = 0; i < n; i++)
+                                free(dj[i].data);
+                        free(dj);
+                        free(list.data);
+                        c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+                        if (sm_render_landing(&v, &b) < 0)
+                                return 1;
+                        t[2] += now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                        bytes[1] = b.len;
+                        free(b.data);
+                        c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
+                        bytes[2] = 0;
+                        for (size_t i = 0; i < n; i++) {
+                                if (sm_render_device_page(&v, i, &b) < 0)
+                                        return 1;
+                                bytes[2] += b.len;
+                                free(b.data);
+                        }
+                        t[3] += now_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+                }
+                for (int i = 0; i < 4; i++)
+                        t[i] = t[i] * 1e3 / reps;
+                printf("%7zu | %10.3f %10.3f %10.3f %10.3f | %8.2fx %8.2fx | %10zu %10zu %9zu\n", n,
+                       t[0], t[1], t[2], t[3], t[2] / t[0], t[3] / t[0], bytes[0], bytes[1],
+                       bytes[2] / n);
+                free(devs);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         const char *data = "test/data/http";
@@ -465,6 +579,8 @@ int main(int argc, char **argv)
         if (argc >= 6 && strcmp(argv[1], "--client") == 0)
                 return client((unsigned)atoi(argv[2]), argv[3], (unsigned)atoi(argv[4]),
                               strcmp(argv[5], "gzip") == 0);
+        if (argc >= 3 && strcmp(argv[1], "--render") == 0)
+                return render(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20);
         if (argc >= 3 && strcmp(argv[1], "--collect") == 0)
                 return collect(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20);
         for (int i = 1; i < argc; i++) {
@@ -478,8 +594,9 @@ int main(int argc, char **argv)
                         fprintf(stderr,
                                 "usage: %s [--requests N] [--rounds R] [--data DIR]\n"
                                 "       %s --client PORT PATH N gzip|plain\n"
-                                "       %s --collect DIR [REPEATS]\n",
-                                argv[0], argv[0], argv[0]);
+                                "       %s --collect DIR [REPEATS]\n"
+                                "       %s --render DIR [REPEATS]\n",
+                                argv[0], argv[0], argv[0], argv[0]);
                         return 2;
                 }
         }
