@@ -17,12 +17,13 @@ if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_
 fi
 
 rm -rf "$work"
-mkdir -p "$work/variant-nfd" "$work/variant-lp" "$work/variant-tls"
+mkdir -p "$work/variant-nfd" "$work/variant-lp" "$work/variant-tls" "$work/variant-dash"
 rel=$(realpath --relative-to="$work/variant-nfd" "$src/daemonset")
-for v in nfd least-privilege tls; do
+for v in nfd least-privilege tls dashboards; do
 	d=$work/variant-nfd
 	[ "$v" = least-privilege ] && d=$work/variant-lp
 	[ "$v" = tls ] && d=$work/variant-tls
+	[ "$v" = dashboards ] && d=$work/variant-dash
 	cat >"$d/kustomization.yaml" <<EOK
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -37,9 +38,24 @@ kubectl kustomize "$src/daemonset" >"$work/base.yaml"
 kubectl kustomize "$work/variant-nfd" >"$work/nfd.yaml"
 kubectl kustomize "$work/variant-lp" >"$work/least-privilege.yaml"
 kubectl kustomize "$work/variant-tls" >"$work/tls.yaml"
+kubectl kustomize "$work/variant-dash" >"$work/dashboards.yaml"
 kubectl kustomize "$src/daemonset/npd" >"$work/npd.yaml"
+# The dashboard ConfigMap: the sidecar label, no name hash, the namespace, and
+# the committed JSON byte for byte.
+python3 - "$work/dashboards.yaml" "$src/daemonset/dashboards/ssd-monitor.json" <<'EOP'
+import json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+cms = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "ssd-monitor-dashboard"]
+assert len(cms) == 1, "dashboard ConfigMap missing: %s" % [d["metadata"]["name"] for d in docs]
+cm = cms[0]
+assert cm["metadata"]["labels"].get("grafana_dashboard") == "1", cm["metadata"]["labels"]
+assert cm["metadata"]["namespace"] == "ssd-monitor", cm["metadata"]
+assert cm["data"]["ssd-monitor.json"] == open(sys.argv[2]).read(), "ConfigMap data differs from ssd-monitor.json"
+json.loads(cm["data"]["ssd-monitor.json"])
+print("dashboard ConfigMap: ok (%d objects in the dashboards variant)" % len(docs))
+EOP
 echo "rendered: $(grep -c '^kind:' "$work/base.yaml") objects (base)"
 
 exec node "$here/validate-manifests.mjs" "$work/base.yaml" "$work/nfd.yaml" \
 	"$work/least-privilege.yaml" "$work/npd.yaml" "$src/daemonset/npd/ssd-monitor-plugin-monitor.json" \
-	"$work/tls.yaml"
+	"$work/tls.yaml" "$work/dashboards.yaml"
