@@ -44,6 +44,7 @@ static const char usage[] =
         "  --collector.include-hdd          monitor rotational disks too (default: SSDs only)\n"
         "  --collector.device-include=RE    only kernel names matching RE (POSIX extended)\n"
         "  --collector.device-exclude=RE    skip kernel names matching RE\n"
+        "  --collector.udev-monitor         follow udev events (the default)\n"
         "  --no-collector.udev-monitor      do not follow udev events (rescan periodically)\n"
         "  --device=PATH                    monitor only the devices named (repeatable; any\n"
         "                                   class; include/exclude do not apply)\n"
