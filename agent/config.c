@@ -17,7 +17,7 @@
 #define DEFAULT_STATE_DIR     "/var/lib/ssd-monitor"
 
 static const char usage[] =
-        "Usage: ssd-monitor [serve|check|features] [OPTION]...\n"
+        "Usage: ssd-monitor [serve|check|features|report] [OPTION]...\n"
         "\n"
         "Finds the node's SSDs, reads their SMART/NVMe health on a schedule and serves it\n"
         "as Prometheus metrics and JSON. Scrapes never touch the disks.\n"
@@ -26,6 +26,8 @@ static const char usage[] =
         "  serve (default)   run the daemon\n"
         "  check             one collection; node-problem-detector plugin (exit 0/1/2)\n"
         "  features          one collection; write a node-feature-discovery feature file\n"
+        "  report            one collection; every SSD as a table (--json: JSON), exit as\n"
+        "                    check\n"
         "\n"
         "Options (\"--opt=value\" or \"--opt value\"):\n"
         "  --web.listen-address=ADDR        [host]:port to listen on, repeatable (default :9638)\n"
@@ -59,6 +61,7 @@ static const char usage[] =
         "  --state.dir=DIR                  per-drive history (default " DEFAULT_STATE_DIR ";\n"
         "                                   \"\" keeps it in memory, as replay mode does unless\n"
         "                                   given)\n"
+        "  --json                           report: print JSON instead of the table\n"
         "  --log.level=LEVEL                error, warn, info or debug (default info)\n"
         "  --no-drop-privileges             keep all capabilities (debugging only)\n"
         "  -h, --help                       this text\n"
@@ -136,6 +139,7 @@ enum {
         O_LOG_LEVEL,
         O_ATA_DRIVEDB,
         O_NO_DROP,
+        O_JSON,
         O_HELP,
         O_VERSION,
 };
@@ -164,6 +168,7 @@ static const struct opt opts[] = {
         {"log.level", OPT_STRING, O_LOG_LEVEL},
         {"ata.drivedb", OPT_STRING, O_ATA_DRIVEDB},
         {"no-drop-privileges", OPT_FLAG, O_NO_DROP},
+        {"json", OPT_FLAG, O_JSON},
         {"help", OPT_FLAG, O_HELP},
         {"version", OPT_FLAG, O_VERSION},
 };
@@ -379,6 +384,7 @@ static int set_flag(struct sm_config *c, int id)
                 {O_UDEV_MONITOR, &c->udev_monitor, true},
                 {O_NO_UDEV_MONITOR, &c->udev_monitor, false},
                 {O_NO_DROP, &c->keep_privileges, true},
+                {O_JSON, &c->report_json, true},
         };
 
         if (id == O_HELP || id == O_VERSION) {
@@ -402,6 +408,8 @@ static int parse_mode(const char *word, struct sm_config *c)
                 c->mode = SM_MODE_CHECK;
         else if (strcmp(word, "features") == 0)
                 c->mode = SM_MODE_FEATURES;
+        else if (strcmp(word, "report") == 0)
+                c->mode = SM_MODE_REPORT;
         else
                 return -EINVAL;
         return 0;
@@ -416,7 +424,8 @@ int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *er
         set_defaults(&c);
         if (argc > 1 && argv[1][0] != '-') {
                 if (parse_mode(argv[1], &c) < 0)
-                        return fail(err, errlen, "unknown mode '%s' (serve, check or features)",
+                        return fail(err, errlen,
+                                    "unknown mode '%s' (serve, check, features or report)",
                                     argv[1]);
                 i = 2;
         }
@@ -465,6 +474,9 @@ int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *er
         }
         if (c.n_listen == 0)
                 c.listen[c.n_listen++] = DEFAULT_LISTEN;
+        if (c.report_json && c.mode != SM_MODE_REPORT && c.mode != SM_MODE_HELP &&
+            c.mode != SM_MODE_VERSION)
+                return fail(err, errlen, "--json is for the report mode");
         if (c.replay_dir && c.n_devices > 0)
                 return fail(err, errlen, "--replay and --device cannot be combined");
         if (c.timeout_ms > c.interval_ms && c.mode == SM_MODE_SERVE) {

@@ -20,6 +20,7 @@ enum sm_mode {
         SM_MODE_SERVE = 0, /* the daemon */
         SM_MODE_CHECK,     /* one collection, node-problem-detector plugin protocol */
         SM_MODE_FEATURES,  /* one collection, node-feature-discovery feature file */
+        SM_MODE_REPORT,    /* one collection, a table (or JSON) of every drive for people */
         SM_MODE_VERSION,
         SM_MODE_HELP,
 };
@@ -48,6 +49,7 @@ struct sm_config {
         unsigned http_max_conns;     /* --web.max-connections, default 64 */
         unsigned http_max_per_ip;    /* --web.max-connections-per-ip, default 16 */
         bool keep_privileges;        /* --no-drop-privileges (tests, debugging) */
+        bool report_json;            /* --json: report prints JSON */
         const char *features_file;   /* features: output file (default NFD's features.d path) */
         bool features_file_set;      /* --features.file given: serve also refreshes the file */
         uint64_t features_expiry_s;  /* features: expiry written into the file */

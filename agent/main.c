@@ -19,6 +19,7 @@
 #include "agent/oneshot.h"
 #include "agent/poller.h"
 #include "agent/privs.h"
+#include "agent/report.h"
 #include "agent/snapshot.h"
 #include "agent/web.h"
 #include "collectors/ata.h"
@@ -309,7 +310,8 @@ int main(int argc, char **argv)
         }
         sm_log_set_level(cfg.log_level);
         /* One-shot modes speak through their output and exit code; keep stderr for trouble. */
-        if ((cfg.mode == SM_MODE_CHECK || cfg.mode == SM_MODE_FEATURES) &&
+        if ((cfg.mode == SM_MODE_CHECK || cfg.mode == SM_MODE_FEATURES ||
+             cfg.mode == SM_MODE_REPORT) &&
             cfg.log_level == SM_LOG_INFO)
                 sm_log_set_level(SM_LOG_WARN);
         switch (cfg.mode) {
@@ -333,6 +335,15 @@ int main(int argc, char **argv)
                 break;
         case SM_MODE_FEATURES:
                 rc = sm_oneshot_features(&cfg);
+                break;
+        case SM_MODE_REPORT:
+                /* For people: ATA attribute names and endurance as the daemon has them. */
+                if (load_drivedb(&cfg, &db) < 0) {
+                        sm_config_free(&cfg);
+                        return 2;
+                }
+                sm_ata_set_drivedb(db);
+                rc = sm_report_run(&cfg);
                 break;
         default:
                 if (load_drivedb(&cfg, &db) < 0) {

@@ -168,6 +168,15 @@ static void test_modes(void)
               "check");
         CHECK(parse(&c, err, sizeof(err), "features", NULL) == 0 && c.mode == SM_MODE_FEATURES,
               "features");
+        CHECK(parse(&c, err, sizeof(err), "report", "--json", NULL) == 0 &&
+                      c.mode == SM_MODE_REPORT && c.report_json,
+              "report --json");
+        CHECK(parse(&c, err, sizeof(err), "report", NULL) == 0 && c.mode == SM_MODE_REPORT &&
+                      !c.report_json,
+              "report");
+        CHECK(parse(&c, err, sizeof(err), "check", "--json", NULL) == -EINVAL &&
+                      strstr(err, "--json"),
+              "--json outside report: %s", err);
         CHECK(parse(&c, err, sizeof(err), "--help", NULL) == 0 && c.mode == SM_MODE_HELP, "help");
         CHECK(parse(&c, err, sizeof(err), "-h", NULL) == 0 && c.mode == SM_MODE_HELP, "-h");
         CHECK(parse(&c, err, sizeof(err), "--version", NULL) == 0 && c.mode == SM_MODE_VERSION,
