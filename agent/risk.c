@@ -242,16 +242,6 @@ struct pick_ctx {
         unsigned cw_bit;
 };
 
-static const char *label_of(const struct sm_reading *r, const char *name)
-{
-        const struct sm_family *f = r->desc->family;
-
-        for (size_t i = 0; i < SM_LABELS_MAX && f->labels[i]; i++)
-                if (strcmp(f->labels[i], name) == 0)
-                        return r->labels[i] && r->labels[i][0] ? r->labels[i] : NULL;
-        return NULL;
-}
-
 static bool matches(const struct pick *p, const struct sm_reading *r)
 {
         const char *v;
@@ -260,7 +250,7 @@ static bool matches(const struct pick *p, const struct sm_reading *r)
                 return false;
         if (!p->label)
                 return true;
-        v = label_of(r, p->label);
+        v = sm_reading_label(r, p->label);
         return p->label_value ? v && strcmp(v, p->label_value) == 0 : v == NULL;
 }
 

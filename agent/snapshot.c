@@ -35,15 +35,20 @@ static void snapshot_free(struct sm_snapshot *s)
         free(s);
 }
 
-static int render_all(struct sm_snapshot *s)
+static struct sm_view view_of(const struct sm_snapshot *s)
 {
-        const struct sm_view v = {
+        return (struct sm_view){
                 .generation = s->generation,
                 .ready = s->ready,
                 .stats = &s->stats,
                 .devices = s->devices,
                 .n_devices = s->n_devices,
         };
+}
+
+static int render_all(struct sm_snapshot *s)
+{
+        const struct sm_view v = view_of(s);
         int r;
 
         r = sm_render_metrics(&v, &s->metrics);
@@ -114,13 +119,7 @@ void sm_snapshot_unref(struct sm_snapshot *s)
 
 const struct sm_body *sm_snapshot_page(struct sm_snapshot *s, size_t i)
 {
-        const struct sm_view v = {
-                .generation = s->generation,
-                .ready = s->ready,
-                .stats = &s->stats,
-                .devices = s->devices,
-                .n_devices = s->n_devices,
-        };
+        const struct sm_view v = view_of(s);
         const struct sm_body *b = NULL;
 
         if (i >= s->n_devices)

@@ -23,16 +23,6 @@ const char *sm_sum_state_name(enum sm_sum_state s)
         return (unsigned)s < SM_SUM_N ? names[s] : "?";
 }
 
-static const char *label_of(const struct sm_reading *r, const char *name)
-{
-        const struct sm_family *f = r->desc->family;
-
-        for (size_t i = 0; i < SM_LABELS_MAX && f->labels[i]; i++)
-                if (strcmp(f->labels[i], name) == 0)
-                        return r->labels[i] && r->labels[i][0] ? r->labels[i] : NULL;
-        return NULL;
-}
-
 static uint64_t count_of(const struct sm_reading *r)
 {
         if (r->exact && r->exact[0] >= '0' && r->exact[0] <= '9')
@@ -57,9 +47,10 @@ static void pick(void *opaque, const struct sm_reading *r)
                 s->has_life = true;
                 s->life_used = r->value;
         } else if (fam(r, "ssdmon_endurance_source_info")) {
-                v = label_of(r, "metric");
+                v = sm_reading_label(r, "metric");
                 if (v && strcmp(v, "ssdmon_endurance_used_ratio") == 0) {
-                        const char *src = label_of(r, "source"), *attr = label_of(r, "attribute");
+                        const char *src = sm_reading_label(r, "source"),
+                                   *attr = sm_reading_label(r, "attribute");
 
                         if (attr)
                                 snprintf(s->life_source, sizeof(s->life_source), "attribute %s",
@@ -78,12 +69,12 @@ static void pick(void *opaque, const struct sm_reading *r)
                 s->has_spare_threshold = true;
                 s->spare_threshold = r->value;
         } else if (fam(r, "ssdmon_temperature_celsius")) {
-                if (!label_of(r, "sensor")) {
+                if (!sm_reading_label(r, "sensor")) {
                         s->has_temp = true;
                         s->temp_c = r->value;
                 }
         } else if (fam(r, "ssdmon_nvme_temperature_threshold_celsius")) {
-                v = label_of(r, "threshold");
+                v = sm_reading_label(r, "threshold");
                 if (v && strcmp(v, "warning") == 0) {
                         s->has_temp_warning = true;
                         s->temp_warning_c = r->value;
