@@ -83,9 +83,10 @@ static void fmt_fixed(double v, int decimals, char *buf, size_t n)
         x = llround(v * (double)scale[decimals]);
         if (decimals == 0)
                 snprintf(buf, n, "%lld", x);
+        else if (decimals == 1)
+                snprintf(buf, n, "%s%lld.%01lld", x < 0 ? "-" : "", llabs(x) / 10, llabs(x) % 10);
         else
-                snprintf(buf, n, "%s%lld.%0*lld", x < 0 ? "-" : "", llabs(x) / scale[decimals],
-                         decimals, llabs(x) % scale[decimals]);
+                snprintf(buf, n, "%s%lld.%02lld", x < 0 ? "-" : "", llabs(x) / 100, llabs(x) % 100);
 }
 
 static void fmt_bytes(uint64_t v, char *buf, size_t n)
