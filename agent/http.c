@@ -221,7 +221,6 @@ static bool add_body_headers(struct sm_http *h, struct MHD_Response *r, const ch
                sm_web_add_headers(h->web, r) >= 0;
 }
 
-/* 304 Not Modified: no body, the validator and Vary (RFC 9110 15.4.5). */
 /* Add the body headers to r, queue it with status and drop our reference to it. */
 static enum MHD_Result queue_with_body_headers(struct sm_http *h, struct MHD_Connection *c,
                                                struct MHD_Response *r, unsigned status,
@@ -235,6 +234,7 @@ static enum MHD_Result queue_with_body_headers(struct sm_http *h, struct MHD_Con
         return ret;
 }
 
+/* 304 Not Modified: no body, the validator and Vary (RFC 9110 15.4.5). */
 static enum MHD_Result queue_not_modified(struct sm_http *h, struct MHD_Connection *c,
                                           const char *etag, const char *ctype, bool gz)
 {

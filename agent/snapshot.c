@@ -141,10 +141,10 @@ long sm_snapshot_find_name(const struct sm_snapshot *s, const char *name)
 
 long sm_snapshot_find(const struct sm_snapshot *s, const char *key)
 {
-        for (size_t i = 0; i < s->n_devices; i++) {
-                if (strcmp(s->devices[i].id.name, key) == 0)
-                        return (long)i;
-        }
+        long found = sm_snapshot_find_name(s, key);
+
+        if (found >= 0)
+                return found;
         for (size_t i = 0; i < s->n_devices; i++) {
                 struct sm_identity ident;
 
