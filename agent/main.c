@@ -364,6 +364,15 @@ int main(int argc, char **argv)
                 fflush(NULL);
                 _exit(rc);
         }
+        if (cfg.mode == SM_MODE_REPORT) {
+                /*
+                 * The one-shot collection abandons a read stuck past its deadline; it may
+                 * still return and use the drive database, so the database stays (still
+                 * referenced by the ATA collector) until the process exits.
+                 */
+                sm_config_free(&cfg);
+                return rc;
+        }
         sm_ata_set_drivedb(NULL);
         sm_drivedb_free(db);
         sm_config_free(&cfg);
