@@ -49,9 +49,15 @@ static int verdict_state(const struct sm_device_state *d)
         return (int)d->risk.verdict.state;
 }
 
+/* The drive's own verdict says failing (not: unknown). */
+static bool smart_failing(const struct sm_device_state *d)
+{
+        return d->health.has_healthy && !d->health.healthy;
+}
+
 static bool is_failing(const struct sm_device_state *d)
 {
-        return d->have_data && (d->health.healthy == 0 || nvme_critical_warning(d) != 0 ||
+        return d->have_data && (smart_failing(d) || nvme_critical_warning(d) != 0 ||
                                 verdict_state(d) == SM_HEALTH_CRITICAL);
 }
 
@@ -120,7 +126,7 @@ static void append_failure_reason(struct sm_buf *b, const struct sm_device_state
                               d->health.scsi.ie_ascq, d->health.scsi.ie_text);
                 return;
         }
-        if (d->health.healthy != 0 && verdict_state(d) == SM_HEALTH_CRITICAL) {
+        if (!smart_failing(d) && verdict_state(d) == SM_HEALTH_CRITICAL) {
                 sm_buf_puts(b, "critical:");
                 append_reasons(b, d, SM_HEALTH_CRITICAL);
                 return;

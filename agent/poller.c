@@ -268,7 +268,9 @@ static void slot_apply(struct sm_poller *p, struct slot *s, const struct job *j)
                 st->last_success_ts = st->last_attempt_ts;
                 if (st->id.replay &&
                     (st->id.proto == SM_PROTO_ATA || st->id.proto == SM_PROTO_SCSI))
-                        st->id.cls = j->health.rotation_rate == 0 ? SM_CLASS_SSD : SM_CLASS_HDD;
+                        st->id.cls = j->health.has_rotation_rate && j->health.rotation_rate == 0
+                                             ? SM_CLASS_SSD
+                                             : SM_CLASS_HDD;
                 risk_update(p, st);
         } else if (j->ret == SM_READ_RET_ASLEEP) {
                 st->status = SM_READ_ASLEEP;

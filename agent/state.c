@@ -47,7 +47,9 @@ void sm_device_identity(const struct sm_device_state *d, struct sm_identity *ret
 
 uint64_t sm_device_capacity(const struct sm_device_state *d)
 {
-        return d->id.capacity_bytes ? d->id.capacity_bytes : d->health.capacity_bytes;
+        if (d->id.capacity_bytes) /* discovery (sysfs size); 0 there: no medium or unknown */
+                return d->id.capacity_bytes;
+        return d->health.has_capacity ? d->health.capacity_bytes : 0;
 }
 
 bool sm_device_up(const struct sm_device_state *d)

@@ -114,15 +114,13 @@ static bool id_smart_enabled(const uint8_t *id)
 }
 
 /* Word 217: 1 = non-rotating medium, 0401h..FFFEh = nominal rpm, else not reported. */
-static int id_rotation_rate(const uint8_t *id)
+/* Word 217: 1 non-rotating, 0401h-FFFEh rpm, else not reported (false). */
+static bool id_rotation_rate(const uint8_t *id, unsigned *rpm)
 {
         unsigned w = id_word(id, 217);
 
-        if (w == 1)
-                return 0;
-        if (w >= 0x0401 && w <= 0xFFFE)
-                return (int)w;
-        return -1;
+        *rpm = w == 1 ? 0 : w;
+        return w == 1 || (w >= 0x0401 && w <= 0xFFFE);
 }
 
 /* Words 108-111: world wide name (NAA, IEEE OUI, unique id), as udev's ID_WWN spells it. */
@@ -592,8 +590,11 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
         id_export(id, 46, 8, h->ident.firmware, sizeof(h->ident.firmware), h->ident.firmware_raw,
                   sizeof(h->ident.firmware_raw));
         id_wwn(id, h->ident.wwn, sizeof(h->ident.wwn));
-        h->rotation_rate = id_rotation_rate(id);
+        h->has_rotation_rate = id_rotation_rate(id, &h->rotation_rate);
+        if (!h->has_rotation_rate)
+                h->rotation_rate = 0;
         h->capacity_bytes = size_bytes > 0 ? size_bytes : id_capacity(id);
+        h->has_capacity = h->capacity_bytes > 0;
 
         data = blob_record(blob, blob_len, "SMDT", &dlen);
         thr = blob_record(blob, blob_len, "SMTH", &tlen);
@@ -658,7 +659,7 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
          * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
          * past excursion are worth a warning (exported as ssdmon_smart_status and
          * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
-         * is the classic libatasmart false alarm. healthy = -1 when there is no
+         * is the classic libatasmart false alarm. has_healthy is false when there is no
          * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
          */
         if (st && slen == 4) {
@@ -668,10 +669,9 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
                 h->ata.overall = (int)overall;
                 h->ata.status_valid = true;
                 h->ata.status_good = good;
-                h->healthy = (overall == SM_SK_BAD_STATUS || overall == SM_SK_BAD_SECTOR_MANY ||
-                              overall == SM_SK_BAD_ATTRIBUTE_NOW)
-                                     ? 0
-                                     : 1;
+                h->has_healthy = true;
+                h->healthy = !(overall == SM_SK_BAD_STATUS || overall == SM_SK_BAD_SECTOR_MANY ||
+                               overall == SM_SK_BAD_ATTRIBUTE_NOW);
         }
 
         /* Endurance is a solid-state notion: attributes of rotating (or unreported)
@@ -1006,7 +1006,7 @@ static bool dup_id(const struct sm_ata_health *a, unsigned i)
 
 static void emit_verdict(const struct sm_ata_health *a, sm_emit_fn emit, void *ctx)
 {
-        const char *ov = overall_name(a->overall);
+        const char *ov = a->status_valid ? overall_name(a->overall) : NULL;
         struct sm_reading r = {.desc = &d_overall, .str = ov, .present = ov != NULL};
 
         emit(ctx, &r);

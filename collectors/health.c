@@ -10,12 +10,7 @@
 void sm_health_init(struct sm_health *h)
 {
         memset(h, 0, sizeof(*h));
-        h->healthy = -1;
-        h->rotation_rate = -1;
-        h->ata.overall = -1;
         sm_scsi_health_init(&h->scsi);
-        for (unsigned i = 0; i < 8; i++)
-                h->sensor_temps_c[i] = (double)NAN;
 }
 
 /* ===== the shared families ===== */
@@ -104,10 +99,10 @@ void sm_health_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         struct sm_reading r;
 
         r = sm_reading_num(&d_healthy, h->healthy, NULL);
-        r.present = h->healthy >= 0;
+        r.present = h->has_healthy;
         emit(ctx, &r);
         r = sm_reading_num(&d_rotation, h->rotation_rate, NULL);
-        r.present = h->rotation_rate >= 0;
+        r.present = h->has_rotation_rate;
         emit(ctx, &r);
         r = sm_reading_num(&d_temperature, h->temperature_c, NULL);
         r.present = h->has_temperature;
@@ -121,7 +116,7 @@ void sm_health_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
                 snprintf(sensor, sizeof(sensor), "%u", k + 1);
                 r = sm_reading_num(&d_sensor, h->sensor_temps_c[k], NULL);
                 r.labels[0] = sensor;
-                r.present = !isnan(h->sensor_temps_c[k]);
+                r.present = (h->sensor_temps_present >> k) & 1u;
                 emit(ctx, &r);
         }
 }

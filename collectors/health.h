@@ -3,11 +3,11 @@
  * health.h - what a collector read from a drive: plain data, filled by the
  * protocol decoders (ata.c, nvme.c) and nothing else. Fixed-size and copyable.
  *
- * Optional values: a value that may be unknown has a flag next to it (has_*,
- * *_valid, have_id) and is 0 when the flag is false; the exceptions left are
- * marked where they are declared (healthy, rotation_rate, ata.overall: -1;
- * sensor_temps_c: NaN). Raw protocol data (the NVMe page, the ATA attribute table) is kept
- * whole; what each value means is declared in the protocol's table (metric.h).
+ * Optional values, one convention: a value that may be unknown has a flag next
+ * to it (has_*, *_valid, have_id, a bit in *_present) and is 0 when the flag is
+ * false; sm_health_init() (all zero) means "nothing known". Raw protocol data (the NVMe page, the
+ * ATA attribute table) is kept whole; what each value means is declared in the protocol's table
+ * (metric.h).
  */
 #ifndef SM_HEALTH_H
 #define SM_HEALTH_H
@@ -37,7 +37,7 @@ struct sm_ata_attr {
 #define SM_ATA_MAX_ATTRS 30
 
 struct sm_ata_health {
-        int overall;       /* SkSmartOverall, or -1 when the verdict is unavailable */
+        int overall;       /* SkSmartOverall; valid with status_valid */
         bool status_valid; /* SMART RETURN STATUS was read */
         bool status_good;
         unsigned n_attrs;
@@ -61,15 +61,18 @@ struct sm_nvme_health {
 /* Result of one successful read. Collectors fill what they can; has_* say what is valid. */
 struct sm_health {
         struct sm_identity ident; /* from the drive itself (IDENTIFY); may be empty */
-        int healthy;              /* 1 healthy, 0 failing, -1 unknown */
-        int rotation_rate;        /* -1 unknown, 0 non-rotating, else rpm */
-        bool has_temperature, has_power_on, has_power_cycles, has_bad_sectors;
+        bool has_healthy;         /* the drive gave its own verdict: */
+        bool healthy;             /* true healthy, false failing */
+        bool has_rotation_rate;
+        unsigned rotation_rate; /* 0 non-rotating, else rpm */
+        bool has_temperature, has_power_on, has_power_cycles, has_bad_sectors, has_capacity;
         double temperature_c;
         uint64_t power_on_seconds;
         uint64_t power_cycles;
         uint64_t bad_sectors;
-        uint64_t capacity_bytes;  /* 0 when unknown */
-        double sensor_temps_c[8]; /* extra sensors (NVMe); NaN when absent */
+        uint64_t capacity_bytes;
+        uint8_t sensor_temps_present; /* bit k: sensor_temps_c[k] was read */
+        double sensor_temps_c[8];     /* extra sensors (NVMe sensors 1-8, SCSI environment) */
         /*
          * The drive's own logs, protocol-independent, for the verdict (has_* false:
          * the drive has no such log, it was not read, or holds no result yet).

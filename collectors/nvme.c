@@ -321,6 +321,7 @@ static uint64_t sat_u64(sm_u128 raw, uint32_t mult)
 void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h)
 {
         memcpy(h->nvme.smart_log, log, SM_NVME_LOG_SIZE);
+        h->has_rotation_rate = true;
         h->rotation_rate = 0;
         for (size_t i = 0; i < sm_nvme_n_fields; i++) {
                 const struct sm_nvme_field *f = &sm_nvme_fields[i];
@@ -331,6 +332,7 @@ void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h)
                 sm_nvme_field_decode(f, log, &v);
                 switch (f->generic) {
                 case SM_NVME_GEN_HEALTHY:
+                        h->has_healthy = true;
                         h->healthy = v.raw == 0;
                         break;
                 case SM_NVME_GEN_TEMPERATURE:
@@ -338,7 +340,10 @@ void sm_nvme_decode_health(const uint8_t *log, struct sm_health *h)
                         h->temperature_c = v.present ? v.value : 0;
                         break;
                 case SM_NVME_GEN_SENSOR:
-                        h->sensor_temps_c[f->index & 7] = v.value; /* NaN when absent */
+                        if (v.present) {
+                                h->sensor_temps_present |= (uint8_t)(1u << (f->index & 7));
+                                h->sensor_temps_c[f->index & 7] = v.value;
+                        }
                         break;
                 case SM_NVME_GEN_POWER_ON:
                         h->has_power_on = true;
@@ -371,7 +376,9 @@ void sm_nvme_decode_id_ctrl(const uint8_t *id_ctrl, struct sm_health *h)
         h->nvme.wctemp = le16toh(id.wctemp);
         h->nvme.cctemp = le16toh(id.cctemp);
         cap = le_bytes(id.tnvmcap, sizeof(id.tnvmcap));
-        h->capacity_bytes = cap <= UINT64_MAX ? (uint64_t)cap : 0;
+        /* TNVMCAP 0: not reported. */
+        h->has_capacity = cap > 0 && cap <= UINT64_MAX;
+        h->capacity_bytes = h->has_capacity ? (uint64_t)cap : 0;
         h->nvme.have_id = true;
 }
 

@@ -51,7 +51,7 @@ static void fill_health(const struct sm_scsi_health *s, struct sm_health *h)
 {
         h->scsi = *s;
         if (s->has_ie)
-                h->healthy = s->ie_asc == 0 ? 1 : 0;
+                h->has_healthy = true, h->healthy = s->ie_asc == 0;
         if (s->has_temperature) {
                 h->has_temperature = true;
                 h->temperature_c = s->temperature_c;
@@ -60,8 +60,10 @@ static void fill_health(const struct sm_scsi_health *s, struct sm_health *h)
                 h->temperature_c = s->ie_temperature_c;
         }
         for (unsigned k = 0; k < s->n_env && k < 8; k++) {
-                if (s->env[k].current != SM_SCSI_TEMP_NA)
+                if (s->env[k].current != SM_SCSI_TEMP_NA) {
+                        h->sensor_temps_present |= (uint8_t)(1u << k);
                         h->sensor_temps_c[k] = s->env[k].current;
+                }
         }
         if (s->has_background_scan) {
                 h->has_power_on = true;
@@ -76,6 +78,7 @@ static void fill_health(const struct sm_scsi_health *s, struct sm_health *h)
                 h->self_test_failed = s->last_self_test_result != SM_SCSI_ST_OK;
                 h->self_test_power_on_hours = s->last_self_test_power_on_hours;
         }
+        h->has_rotation_rate = s->has_rotation_rate;
         h->rotation_rate = s->rotation_rate;
         if (s->vendor[0] && s->product[0])
                 snprintf(h->ident.model, sizeof(h->ident.model), "%s %s", s->vendor, s->product);

@@ -34,7 +34,6 @@ static uint64_t be_n(const uint8_t *p, size_t n)
 void sm_scsi_health_init(struct sm_scsi_health *h)
 {
         memset(h, 0, sizeof(*h));
-        h->rotation_rate = -1;
 }
 
 bool sm_scsi_page_header(const uint8_t *buf, size_t len, struct sm_scsi_page_hdr *ret)
@@ -552,10 +551,10 @@ int sm_scsi_decode_vpd(const uint8_t *buf, size_t len, struct sm_scsi_health *h)
                 if (n >= 2) {
                         uint16_t r = be16(buf + 4);
 
-                        if (r == 1)
-                                h->rotation_rate = 0;
-                        else if (r >= 0x0401 && r <= 0xfffe)
-                                h->rotation_rate = r;
+                        if (r == 1 || (r >= 0x0401 && r <= 0xfffe)) {
+                                h->has_rotation_rate = true;
+                                h->rotation_rate = r == 1 ? 0 : r;
+                        }
                 }
                 break;
         default:

@@ -141,10 +141,11 @@ struct sm_scsi_health {
         char vendor[9], product[17], revision[5];
         /* VPD */
         bool has_vpd_list;
-        bool vpd_ata;      /* VPD 89h (ATA information) listed: a SATA drive behind SAT */
-        char serial[64];   /* VPD 80h */
-        char wwn[40];      /* VPD 83h NAA designator of the logical unit, "0x" + hex */
-        int rotation_rate; /* VPD B1h: -1 unknown/not reported, 0 non-rotating, else rpm */
+        bool vpd_ata;           /* VPD 89h (ATA information) listed: a SATA drive behind SAT */
+        char serial[64];        /* VPD 80h */
+        char wwn[40];           /* VPD 83h NAA designator of the logical unit, "0x" + hex */
+        bool has_rotation_rate; /* VPD B1h reported it: */
+        unsigned rotation_rate; /* 0 non-rotating, else rpm */
 
         /* LOG SENSE 00h and 00h/FFh */
         unsigned n_pages;

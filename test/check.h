@@ -26,6 +26,9 @@ static unsigned check_passed, check_failed;
                 }                                                                       \
         } while (0)
 
+/* An optional value as one number for comparisons: the value, or -1 when its flag is false. */
+#define OPT(has, v) ((has) ? (int)(v) : -1)
+
 #define CHECK_STR(got, want, ctx)                                                 \
         do {                                                                      \
                 const char *g_ = (got), *w_ = (want);                             \

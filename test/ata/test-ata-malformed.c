@@ -90,8 +90,9 @@ static void expect_no_crash(const char *what, const char *file)
         } else {
                 CHECK(r == 0, "%s: unexpected positive return %d for a capture", what, r);
                 CHECK(h.ata.n_attrs <= SM_ATA_MAX_ATTRS, "%s: %u attributes", what, h.ata.n_attrs);
-                CHECK(h.ata.overall >= -1 && h.ata.overall <= 5, "%s: overall %d", what,
-                      h.ata.overall);
+                CHECK(OPT(h.ata.status_valid, h.ata.overall) >= -1 &&
+                              OPT(h.ata.status_valid, h.ata.overall) <= 5,
+                      "%s: overall %d", what, OPT(h.ata.status_valid, h.ata.overall));
                 CHECK(memchr(h.ident.model, '\0', sizeof(h.ident.model)) != NULL,
                       "%s: model not terminated", what);
         }

@@ -393,12 +393,16 @@ static void check_against_skdump(const char *name, const char *path, const struc
                       "%s: status %d/%d vs skdump %d", name, h->ata.status_valid,
                       h->ata.status_good, s.health_good);
         if (!s.overall[0])
-                CHECK(h->ata.overall == -1, "%s: overall %d but skdump has none", name,
-                      h->ata.overall);
+                CHECK(OPT(h->ata.status_valid, h->ata.overall) == -1,
+                      "%s: overall %d but skdump has none", name,
+                      OPT(h->ata.status_valid, h->ata.overall));
         else
-                CHECK(h->ata.overall >= 0 && h->ata.overall < 6 &&
-                              strcmp(overall_upper[h->ata.overall], s.overall) == 0,
-                      "%s: overall %d vs skdump %s", name, h->ata.overall, s.overall);
+                CHECK(OPT(h->ata.status_valid, h->ata.overall) >= 0 &&
+                              OPT(h->ata.status_valid, h->ata.overall) < 6 &&
+                              strcmp(overall_upper[OPT(h->ata.status_valid, h->ata.overall)],
+                                     s.overall) == 0,
+                      "%s: overall %d vs skdump %s", name, OPT(h->ata.status_valid, h->ata.overall),
+                      s.overall);
         {
                 int exp = !s.overall[0] ? (s.health_good == 0 ? 0 : -1)
                           : (strcmp(s.overall, "BAD_STATUS") == 0 ||
@@ -407,8 +411,9 @@ static void check_against_skdump(const char *name, const char *path, const struc
                                   ? 0
                                   : 1;
 
-                CHECK(h->healthy == exp, "%s: healthy %d, expected %d from skdump's %s", name,
-                      h->healthy, exp, s.overall);
+                CHECK(OPT(h->has_healthy, h->healthy) == exp,
+                      "%s: healthy %d, expected %d from skdump's %s", name,
+                      OPT(h->has_healthy, h->healthy), exp, s.overall);
         }
 
         CHECK(h->ata.n_attrs == s.n, "%s: %u attributes vs skdump %u", name, h->ata.n_attrs, s.n);
@@ -529,11 +534,13 @@ static void check_against_smartctl(const char *name, const char *json_path,
                 CHECK(h->has_power_cycles && h->power_cycles == (uint64_t)v,
                       "%s: power cycles %" PRIu64 " vs smartctl %.0f", name, h->power_cycles, v);
         if (jnum(j, "rotation_rate", &v))
-                CHECK(h->rotation_rate == (int)v, "%s: rotation %d vs smartctl %.0f", name,
-                      h->rotation_rate, v);
+                CHECK(OPT(h->has_rotation_rate, h->rotation_rate) == (int)v,
+                      "%s: rotation %d vs smartctl %.0f", name,
+                      OPT(h->has_rotation_rate, h->rotation_rate), v);
         else
-                CHECK(h->rotation_rate == -1, "%s: rotation %d, smartctl has none", name,
-                      h->rotation_rate);
+                CHECK(OPT(h->has_rotation_rate, h->rotation_rate) == -1,
+                      "%s: rotation %d, smartctl has none", name,
+                      OPT(h->has_rotation_rate, h->rotation_rate));
         /* The rebuilt IDENTIFY has no logical-sector-size words (106, 117-118), so it only
          * describes 512-byte-sector drives correctly. */
         if (jnum(j, "user_capacity.bytes", &v) &&
@@ -734,10 +741,12 @@ int main(void)
                         fclose(f);
                         if (read_blob(cases[i].name, path, &h) == 0) {
                                 check_against_skdump(cases[i].name, path, &h);
-                                CHECK(h.ata.overall >= 0 && strcmp(overall_upper[h.ata.overall],
-                                                                   cases[i].expect) == 0,
-                                      "%s: overall %d, expected %s", cases[i].name, h.ata.overall,
-                                      cases[i].expect);
+                                CHECK(OPT(h.ata.status_valid, h.ata.overall) >= 0 &&
+                                              strcmp(overall_upper[OPT(h.ata.status_valid,
+                                                                       h.ata.overall)],
+                                                     cases[i].expect) == 0,
+                                      "%s: overall %d, expected %s", cases[i].name,
+                                      OPT(h.ata.status_valid, h.ata.overall), cases[i].expect);
                         }
                         unlink(path);
                 }

@@ -394,7 +394,9 @@ static void test_read_and_cdbs(void)
         CHECK_U64(h.version, 7, "SPC version");
         CHECK_STR(h.serial, "0QV1ABCD1234", "VPD 80h serial, leading blanks trimmed");
         CHECK_STR(h.wwn, "0x5000cca0000000c1", "VPD 83h: the LU's NAA, not the port's");
-        CHECK(h.rotation_rate == 0, "VPD B1h rotation rate 1 -> non-rotating: %d", h.rotation_rate);
+        CHECK(OPT(h.has_rotation_rate, h.rotation_rate) == 0,
+              "VPD B1h rotation rate 1 -> non-rotating: %d",
+              OPT(h.has_rotation_rate, h.rotation_rate));
         CHECK(!h.vpd_ata, "not SAT");
         /* 0Dh, 0Dh/01h */
         CHECK(h.has_temperature && h.temperature_c == 36, "temperature %u", h.temperature_c);

@@ -180,7 +180,7 @@ static void rebuilt(const char *stem, const char *json, const char *vendor, cons
         CHECK_STR(h.product, product, stem);
         CHECK_U64(h.temperature_c, num(j, "temperature", "current"), stem);
         CHECK_U64(h.reference_temperature_c, num(j, "temperature", "drive_trip"), stem);
-        CHECK_U64(h.rotation_rate, num(j, "rotation_rate", NULL), stem);
+        CHECK_U64(OPT(h.has_rotation_rate, h.rotation_rate), num(j, "rotation_rate", NULL), stem);
         CHECK_U64(h.power_on_minutes,
                   num(j, "power_on_time", "hours") * 60 + num(j, "power_on_time", "minutes"), stem);
         CHECK_U64(h.grown_defects, num(j, "scsi_grown_defect_list", NULL), stem);
@@ -247,7 +247,8 @@ static void scsi_debug(void)
         CHECK_STR(h.product, cJSON_GetObjectItem(x, "scsi_product")->valuestring, "product");
         CHECK_STR(h.serial, cJSON_GetObjectItem(x, "serial_number")->valuestring, "serial");
         CHECK_STR(h.wwn, cJSON_GetObjectItem(x, "logical_unit_id")->valuestring, "wwn");
-        CHECK_U64(h.rotation_rate, num(x, "rotation_rate", NULL), "rotation rate");
+        CHECK_U64(OPT(h.has_rotation_rate, h.rotation_rate), num(x, "rotation_rate", NULL),
+                  "rotation rate");
         CHECK_U64(h.temperature_c, num(a, "temperature", "current"), "temperature");
         CHECK_U64(h.reference_temperature_c, num(a, "temperature", "drive_trip"), "reference");
         t1 = cJSON_GetObjectItem(cJSON_GetObjectItem(x, "scsi_environmental_reports"),
@@ -279,7 +280,8 @@ static void synthetic(void)
         struct sm_scsi_health h;
 
         read_dir("sas-ssd-synthetic", &h);
-        CHECK(h.rotation_rate == 0 && h.has_endurance && h.endurance_used_percent == 23,
+        CHECK(OPT(h.has_rotation_rate, h.rotation_rate) == 0 && h.has_endurance &&
+                      h.endurance_used_percent == 23,
               "synthetic SAS SSD: non-rotating, 23 %% used");
         CHECK(h.n_phys == 2 && h.phys[1].invalid_dwords == 17, "two phys");
         CHECK(h.has_grown_defects && h.grown_defects == 2, "grown defects 16/8");

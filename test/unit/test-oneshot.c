@@ -47,7 +47,7 @@ static struct sm_device_state *add_ok(const char *name, enum sm_class cls, enum 
 
         d->status = SM_READ_OK;
         d->have_data = true;
-        d->health.healthy = 1;
+        d->health.has_healthy = true, d->health.healthy = true;
         if (proto == SM_PROTO_ATA) {
                 d->health.ata.status_valid = true;
                 d->health.ata.status_good = true;
@@ -104,7 +104,7 @@ static void test_check(void)
         devs[0].health.nvme.smart_log[0] = 0;
 
         /* ATA SMART RETURN STATUS failing. */
-        devs[1].health.healthy = 0;
+        devs[1].health.has_healthy = true, devs[1].health.healthy = false;
         devs[1].health.ata.status_good = false;
         CHECK(verdict(false, msg, sizeof(msg)) == 1, "ata failing");
         CHECK(strcmp(msg, "PROBLEM: sda: SMART status FAILING") == 0, "ata failing: '%s'", msg);
@@ -122,7 +122,7 @@ static void test_check(void)
 
                 snprintf(name, sizeof(name), "nvme%dn1", i + 10);
                 d = add_ok(name, SM_CLASS_SSD, SM_PROTO_NVME);
-                d->health.healthy = 0;
+                d->health.has_healthy = true, d->health.healthy = false;
         }
         CHECK(verdict(false, msg, sizeof(msg)) == 1, "many failing");
         CHECK(strlen(msg) == 80 && strcmp(msg + 77, "...") == 0, "many failing: '%s'", msg);
@@ -146,7 +146,7 @@ static void test_check(void)
               "unreadable: '%s'", msg);
 
         /* ... but a failing device wins over an unreadable one. */
-        devs[0].health.healthy = 0;
+        devs[0].health.has_healthy = true, devs[0].health.healthy = false;
         CHECK(verdict(false, msg, sizeof(msg)) == 1, "failing + unreadable: '%s'", msg);
 
         /* A timeout without a message. */
@@ -173,7 +173,7 @@ static void test_check(void)
         reset();
         add_ok("sda", SM_CLASS_SSD, SM_PROTO_ATA);
         d = add_ok("sdb", SM_CLASS_HDD, SM_PROTO_ATA);
-        d->health.healthy = 0;
+        d->health.has_healthy = true, d->health.healthy = false;
         CHECK(verdict(false, msg, sizeof(msg)) == 0, "hdd ignored: '%s'", msg);
         CHECK(verdict(true, msg, sizeof(msg)) == 1, "hdd included: '%s'", msg);
         CHECK(strcmp(msg, "PROBLEM: sdb: SMART health failing") == 0, "hdd included: '%s'", msg);
