@@ -20,10 +20,17 @@
 
 struct entry {
         char key[SM_HIST_KEY_MAX];
-        bool persist; /* keyed by a stable identity: may go to disk */
-        bool dirty;   /* changed since its last queued write */
+        char owner[64];  /* persisted: the device whose collections it holds */
+        bool persist;    /* keyed by a stable identity: may go to disk */
+        bool dirty;      /* changed since its last queued write */
+        bool shared;     /* persisted: two present devices report this identity */
+        unsigned users;  /* shared: the devices kept by name because of it */
+        const char *why; /* not persisted: why it stays in memory */
         struct sm_history *h;
 };
+
+#define WHY_NO_IDENTITY "the drive has no WWN or serial number"
+#define WHY_SHARED      "another drive on this node reports the same identity"
 
 struct job {
         struct job *next;
@@ -296,16 +303,67 @@ static struct entry *get(struct sm_tracker *t, const char *key, const char *name
         t->n++;
         snprintf(e->key, sizeof(e->key), "%s", k);
         e->persist = key != NULL;
+        e->why = key ? NULL : WHY_NO_IDENTITY;
         sm_history_init(e->h, e->key, t->node);
         load(t, e);
         return e;
+}
+
+/* Remove e from memory, queueing its last write. */
+static void drop(struct sm_tracker *t, struct entry *e)
+{
+        if (e->dirty)
+                enqueue(t, e);
+        free(e->h);
+        *e = t->e[--t->n];
+}
+
+/*
+ * The entry a device's collection goes to: its identity's history; but once a
+ * second present device reports the same identity (cheap drives with a blank
+ * or constant serial number, clones), neither can be told apart in the state
+ * directory: each is kept in memory under its device name from then on, and
+ * the file is left as it was. The identity's entry stays, counting those
+ * devices, until the last of them leaves.
+ */
+static struct entry *entry_for(struct sm_tracker *t, const char *key, const char *name)
+{
+        struct entry *e = get(t, key, name), *own;
+        bool first_owner;
+        char k[SM_HIST_KEY_MAX];
+
+        if (e == NULL || key == NULL)
+                return e;
+        if (!e->shared) {
+                if (!e->owner[0] || strcmp(e->owner, name) == 0) {
+                        snprintf(e->owner, sizeof(e->owner), "%s", name);
+                        return e;
+                }
+                sm_log_warn("history: %s and %s report the same identity '%s'; each one's "
+                            "history is kept in memory under its device name",
+                            e->owner, name, e->key);
+                e->shared = true;
+                e->users = 1; /* the owner, whenever it comes next */
+        }
+        entry_key(k, sizeof(k), NULL, name);
+        if (find(t, k))
+                return find(t, k);
+        first_owner = strcmp(e->owner, name) == 0;
+        own = get(t, NULL, name); /* may move the array: e is stale after this */
+        if (own == NULL)
+                return NULL;
+        own->why = WHY_SHARED;
+        e = find(t, key);
+        if (e && !first_owner)
+                e->users++;
+        return own;
 }
 
 void sm_tracker_update(struct sm_tracker *t, const char *key, const char *name,
                        const struct sm_hist_sample *s, uint64_t capacity,
                        const struct sm_verdict_input *in, struct sm_risk *ret)
 {
-        struct entry *e = get(t, key, name);
+        struct entry *e = entry_for(t, key, name);
         enum sm_hist_add a;
         bool fresh;
 
@@ -332,7 +390,7 @@ void sm_tracker_update(struct sm_tracker *t, const char *key, const char *name,
         sm_verdict_compute(in, e->h, &ret->fc, &ret->verdict);
         ret->have = true;
         if (!e->persist)
-                ret->memory_why = "the drive has no WWN or serial number";
+                ret->memory_why = e->why;
         else if (t->memory_why)
                 ret->memory_why = t->memory_why;
         else if (!t->write)
@@ -347,12 +405,23 @@ void sm_tracker_forget(struct sm_tracker *t, const char *key, const char *name)
         char k[SM_HIST_KEY_MAX];
         struct entry *e;
 
+        e = key ? find(t, key) : NULL;
+        if (e && e->shared) {
+                /* One of the devices sharing an identity: its own entry goes. */
+                bool last = --e->users == 0;
+
+                if (last)
+                        drop(t, e);
+                entry_key(k, sizeof(k), NULL, name);
+                e = find(t, k);
+                if (e)
+                        drop(t, e);
+                return;
+        }
+        if (e && e->owner[0] && strcmp(e->owner, name) != 0)
+                return; /* another device's history (this one was never collected) */
         entry_key(k, sizeof(k), key, name);
         e = find(t, k);
-        if (e == NULL)
-                return;
-        if (e->dirty)
-                enqueue(t, e);
-        free(e->h);
-        *e = t->e[--t->n];
+        if (e)
+                drop(t, e);
 }

@@ -56,9 +56,19 @@ static int log_count(const char *what)
 
 static void log_restore(void)
 {
+        FILE *f;
+        char line[512];
+
         fflush(stderr);
         dup2(saved_stderr, 2);
         close(saved_stderr);
+        /* The checks' FAIL lines went to the log too: show them. */
+        f = fopen(logpath, "r");
+        while (f && fgets(line, sizeof(line), f))
+                if (strncmp(line, "FAIL ", 5) == 0)
+                        fputs(line, stderr);
+        if (f)
+                fclose(f);
         unlink(logpath);
 }
 
@@ -211,6 +221,66 @@ static int test_read_only(void)
         return 0;
 }
 
+/*
+ * Two present drives reporting one identity (constant serial numbers, clones):
+ * they must not take turns resetting one history. Expected by hand: the first
+ * drive's 5 hours stay in the file untouched; from the second drive on, each
+ * counts only its own samples, in memory, saying why; one warning, no
+ * "starts over"; when both left, a drive with that identity finds the 5 hours.
+ */
+static void update_as(struct sm_tracker *t, const char *name, int hour, uint64_t written,
+                      struct sm_risk *r)
+{
+        struct sm_hist_sample s = sample(hour);
+
+        sm_hist_set_written(&s, written);
+        sm_tracker_update(t, "ms:CLONE:0000", name, &s, 1000000000000ULL, &in, r);
+}
+
+static void test_shared_identity(void)
+{
+        struct sm_tracker *t = sm_tracker_new(dir, true);
+        struct sm_risk ra, rb;
+        int warns = log_count("report the same identity"), resets = log_count("starts over");
+
+        for (int k = 0; k < 5; k++)
+                update_as(t, "sda", k, (uint64_t)k * 1000000, &ra);
+        CHECK(ra.persisted && ra.fc.samples == 5, "sda alone: persisted, 5 samples (%u)",
+              (unsigned)ra.fc.samples);
+        CHECK(sm_tracker_sync(t, 5000), "written");
+        /* sdb: same identity, much lower counters (it is another drive). */
+        update_as(t, "sdb", 5, 10, &rb);
+        CHECK(!rb.persisted && rb.memory_why && strstr(rb.memory_why, "same identity"),
+              "sdb in memory: %s", rb.memory_why ? rb.memory_why : "(none)");
+        CHECK_U64(rb.fc.samples, 1, "sdb starts its own history");
+        for (int k = 6; k <= 20; k++) {
+                update_as(t, "sda", k, (uint64_t)k * 1000000, &ra);
+                update_as(t, "sdb", k, (uint64_t)k * 10, &rb);
+        }
+        CHECK_U64(ra.fc.samples, 15, "sda: its own 15 samples (hours 6-20)");
+        CHECK_U64(rb.fc.samples, 16, "sdb: its own 16 samples (hours 5-20)");
+        CHECK(!ra.persisted && !rb.persisted, "neither persisted");
+        CHECK(log_count("report the same identity") == warns + 1, "one warning");
+        CHECK(log_count("starts over") == resets, "no history reset");
+        CHECK(sm_tracker_sync(t, 5000), "synced");
+        {
+                /* The file still holds sda's first 5 hours: a reader sees 5 + its 1. */
+                struct sm_tracker *ro = sm_tracker_new(dir, false);
+                struct sm_risk rr;
+
+                update_as(ro, "sdx", 21, 21000000, &rr);
+                CHECK_U64(rr.fc.samples, 6, "the file kept 5 hours");
+                sm_tracker_free(ro);
+        }
+        /* Both leave; a drive with that identity later finds the first drive's 5 hours. */
+        sm_tracker_forget(t, "ms:CLONE:0000", "sdb");
+        sm_tracker_forget(t, "ms:CLONE:0000", "sda");
+        update_as(t, "sdc", 30, 30000000, &ra);
+        CHECK(ra.persisted && ra.fc.samples == 6, "sdc: the file's 5 hours + 1 (%u, %s)",
+              (unsigned)ra.fc.samples, ra.memory_why ? ra.memory_why : "persisted");
+        sm_tracker_free(t);
+}
+
 int main(int argc, char **argv)
 {
         const char *base = getenv("SM_BUILD_ROOT");
@@ -227,6 +297,7 @@ int main(int argc, char **argv)
         } else {
                 test_restart();
                 test_bad_files();
+                test_shared_identity();
         }
         log_restore();
         if (r == 77) {
