@@ -332,7 +332,7 @@ static void row_emit(void *opaque, const struct sm_reading *r)
         const struct sm_json *j = &r->desc->json;
         char num[64];
 
-        if (!r->present)
+        if (!r->present || (j->flags & SM_JSON_SERIES))
                 return;
         if (j->kind == SM_JSON_STRING && (!r->str || !r->str[0]))
                 return;

@@ -111,6 +111,27 @@ static const struct sm_desc d_reason_sev = {.json = {.kind = SM_JSON_STRING,
                                                      .array = "reasons",
                                                      .key = "severity"}};
 
+/* trend (agent/trend.h): arrays of {t, value} objects, one per point */
+#define PT(arr, k)                              \
+        {                                       \
+                .json = {                       \
+                        .kind = SM_JSON_NUMBER, \
+                        .section = "trend",     \
+                        .array = arr,           \
+                        .key = k,               \
+                        .flags = SM_JSON_SERIES \
+                }                               \
+        }
+static const struct sm_desc d_tr_source = {.json = J("trend", "source", SM_JSON_STRING)};
+static const struct sm_desc d_tr_res = {.json = J("trend", "resolution", SM_JSON_STRING)};
+static const struct sm_desc d_tr_samples = {.json = J("trend", "samples", SM_JSON_NUMBER)};
+static const struct sm_desc d_tr_life[2] = {PT("life_used", "t"), PT("life_used", "ratio")};
+static const struct sm_desc d_tr_life_why = {
+        .json = J("trend", "life_used_unavailable", SM_JSON_STRING)};
+static const struct sm_desc d_tr_temp[2] = {PT("temperature", "t"), PT("temperature", "celsius")};
+static const struct sm_desc d_tr_temp_why = {
+        .json = J("trend", "temperature_unavailable", SM_JSON_STRING)};
+
 static void emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *d, const char *s)
 {
         struct sm_reading r = {.desc = d, .str = s, .present = s != NULL};
@@ -139,6 +160,33 @@ static void emit_days_left(sm_emit_fn emit, void *ctx, int m, struct sm_fc_value
         r.value = v.v * 86400.0;
         r.labels[0] = sm_fc_method_name(m);
         emit(ctx, &r);
+}
+
+static void emit_series(sm_emit_fn emit, void *ctx, const struct sm_trend_series *s,
+                        const struct sm_desc d[2], double unit)
+{
+        for (unsigned i = 0; i < s->n; i++) {
+                struct sm_reading r = sm_reading_num(&d[0], (double)(s->t0 + s->dt[i]), NULL);
+
+                r.row = i;
+                emit(ctx, &r);
+                r = sm_reading_num(&d[1], s->v[i] / unit, NULL);
+                r.row = i;
+                emit(ctx, &r);
+        }
+}
+
+static void trend_readings(const struct sm_trend *t, sm_emit_fn emit, void *ctx)
+{
+        bool any = t->life.n >= 2 || t->temp.n >= 2;
+
+        emit_str(emit, ctx, &d_tr_source, any ? "history" : NULL);
+        emit_str(emit, ctx, &d_tr_res, any ? sm_trend_res_name(t->res) : NULL);
+        emit_num(emit, ctx, &d_tr_samples, t->ring_samples, true, NULL);
+        emit_series(emit, ctx, &t->life, d_tr_life, 10000.0);
+        emit_str(emit, ctx, &d_tr_life_why, sm_trend_missing(t, &t->life));
+        emit_series(emit, ctx, &t->temp, d_tr_temp, 1.0);
+        emit_str(emit, ctx, &d_tr_temp_why, sm_trend_missing(t, &t->temp));
 }
 
 void sm_risk_readings(const struct sm_risk *k, sm_emit_fn emit, void *ctx)
@@ -191,6 +239,7 @@ void sm_risk_readings(const struct sm_risk *k, sm_emit_fn emit, void *ctx)
                 emit(ctx, &r);
                 row++;
         }
+        trend_readings(&k->trend, emit, ctx);
 }
 
 /* ===== inputs, by family name ===== */

@@ -14,6 +14,7 @@
 #include "collectors/metric.h"
 #include "forecast.h"
 #include "history.h"
+#include "trend.h"
 #include "verdict.h"
 
 struct sm_device_state;
@@ -25,12 +26,13 @@ struct sm_risk {
         struct sm_verdict verdict;
         bool persisted;         /* the history is kept in the state directory */
         const char *memory_why; /* static: why it is kept in memory only, else NULL */
+        struct sm_trend trend;  /* life used and temperature over time, for the pages */
 };
 
 /* NULL-terminated: the families sm_risk_readings() emits, in exposition order. */
 extern const struct sm_family *const sm_risk_families[];
 
-/* The readings of r: JSON sections "forecast", "history" and "verdict". */
+/* The readings of r: JSON sections "forecast", "history", "verdict" and "trend". */
 void sm_risk_readings(const struct sm_risk *r, sm_emit_fn emit, void *ctx);
 
 /*

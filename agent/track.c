@@ -387,6 +387,7 @@ void sm_tracker_update(struct sm_tracker *t, const char *key, const char *name,
                 enqueue(t, e);
 
         sm_forecast_compute(e->h, capacity, &ret->fc);
+        sm_trend_compute(e->h, &ret->trend);
         sm_verdict_compute(in, e->h, &ret->fc, &ret->verdict);
         ret->have = true;
         if (!e->persist)

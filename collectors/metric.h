@@ -67,6 +67,9 @@ enum sm_json_kind {
 /* sm_json.flags */
 #define SM_JSON_EXACT (1u << 0) /* also "<key>_string": the exact decimal (64/128-bit counters) */
 #define SM_JSON_NULL  (1u << 1) /* null when absent (without it an absent value is left out) */
+#define SM_JSON_SERIES                                                             \
+        (1u << 2) /* a point of a drawn series: in the JSON, not a row of the HTML \
+                     page's reading table (agent/trend.h) */
 
 /* Where a reading goes in the device's JSON object. */
 struct sm_json {
