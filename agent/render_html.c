@@ -82,7 +82,11 @@ static const char CSS[] =
         "height:100%;background:var(--fg)}"
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid var(--line);"
         "padding:.2em .4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
-        ".wrap{overflow-x:auto}@media (max-width:30em){.cards{grid-template-columns:1fr}"
+        ".wrap{overflow-x:auto}"
+        ".spark{display:block;width:100%;max-width:16em;height:1.6em;color:var(--fg)}"
+        ".spark.big{max-width:40em;height:5em}.spark.temp{color:var(--warn)}"
+        ".spark polyline{fill:none;stroke:currentColor;stroke-width:1.5;stroke-linejoin:round;"
+        "vector-effect:non-scaling-stroke}@media (max-width:30em){.cards{grid-template-columns:1fr}"
         "body{padding:.5em}}";
 
 static void head(struct sm_buf *b, const char *title)
@@ -130,7 +134,112 @@ static void dd_begin(struct sm_buf *b, const char *term)
         sm_buf_printf(b, "<dt>%s</dt><dd>", term);
 }
 
-static void card(struct sm_buf *b, const struct sm_summary *s)
+/* ===== sparklines (agent/trend.h) ===== */
+
+/* A sparkline's viewBox: W x H user units, the line PAD units from the top and bottom. */
+struct spark_box {
+        double w, h;
+        const char *cls;
+};
+
+static const struct spark_box spark_card = {100, 24, "spark"}, spark_page = {300, 80, "spark big"};
+
+#define SPARK_PAD 2.0
+
+/* "30 days", "20 hours", "45 minutes" (rounded). */
+static void fmt_span(int64_t s, char *buf, size_t n)
+{
+        if (s >= 2 * 86400)
+                snprintf(buf, n, "%lld days", (long long)((s + 43200) / 86400));
+        else if (s >= 2 * 3600)
+                snprintf(buf, n, "%lld hours", (long long)((s + 1800) / 3600));
+        else
+                snprintf(buf, n, "%lld minutes", (long long)((s + 30) / 60));
+}
+
+/* Life used in 1/10000 (0..32767): "12 %", "12.5 %" (tenths truncated). */
+static void fmt_life_e4(int v, char *buf, size_t n)
+{
+        if (v % 100 == 0)
+                snprintf(buf, n, "%d %%", v / 100);
+        else
+                snprintf(buf, n, "%d.%d %%", v / 100, v % 100 / 10);
+}
+
+/* The words of a series: life used first to last, temperature lowest to highest. */
+static void spark_words(const struct sm_trend *t, const struct sm_trend_series *s, char *buf,
+                        size_t n)
+{
+        char a[24], z[24], span[32];
+        int lo = s->v[0], hi = s->v[0];
+
+        for (unsigned i = 1; i < s->n; i++) {
+                lo = s->v[i] < lo ? s->v[i] : lo;
+                hi = s->v[i] > hi ? s->v[i] : hi;
+        }
+        fmt_span((int64_t)s->dt[s->n - 1], span, sizeof(span));
+        if (s == &t->life) {
+                fmt_life_e4(s->v[0], a, sizeof(a));
+                fmt_life_e4(s->v[s->n - 1], z, sizeof(z));
+                snprintf(buf, n, "life used %s to %s over %s (%s samples)", a, z, span,
+                         sm_trend_res_name(t->res));
+        } else {
+                snprintf(buf, n, "%s maximum temperature %d to %d &deg;C over %s",
+                         sm_trend_res_name(t->res), lo, hi, span);
+        }
+}
+
+/*
+ * One series as an inline SVG polyline: x from the first to the last point's time
+ * across the width, y from the highest value (top) to the lowest (bottom); a flat
+ * series is drawn across the middle. The image's name and the text line after it
+ * say the same in words (the text is for text browsers; screen readers read the name).
+ */
+static void sparkline(struct sm_buf *b, const struct sm_trend *t, const struct sm_trend_series *s,
+                      const struct spark_box *box, const char *term)
+{
+        char words[160];
+        int lo = s->v[0], hi = s->v[0];
+        double span = s->dt[s->n - 1];
+
+        for (unsigned i = 1; i < s->n; i++) {
+                lo = s->v[i] < lo ? s->v[i] : lo;
+                hi = s->v[i] > hi ? s->v[i] : hi;
+        }
+        spark_words(t, s, words, sizeof(words));
+        dd_begin(b, term);
+        sm_buf_printf(b,
+                      "<svg class=\"%s%s\" viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"none\" "
+                      "role=\"img\" aria-label=\"%s\"><title>%s</title><polyline points=\"",
+                      box->cls, s == &t->temp ? " temp" : "", box->w, box->h, words, words);
+        for (unsigned i = 0; i < s->n; i++) {
+                double x = box->w * s->dt[i] / span,
+                       y = hi == lo ? box->h / 2
+                                    : SPARK_PAD + (box->h - 2 * SPARK_PAD) * (hi - s->v[i]) /
+                                                          (double)(hi - lo);
+
+                sm_buf_printf(b, "%s%.1f,%.1f", i ? " " : "", x, y);
+        }
+        sm_buf_printf(b, "\"/></svg><span class=\"trend mute\" aria-hidden=\"true\">%s</span></dd>",
+                      words);
+}
+
+/* The drive's trend rows, where its history has them (two or more points). */
+static void trends(struct sm_buf *b, const struct sm_summary *s, const struct spark_box *box,
+                   bool life)
+{
+        const struct sm_trend *t;
+
+        if (!s->d || !s->d->risk.have)
+                return;
+        t = &s->d->risk.trend;
+        if (life && t->life.n >= 2)
+                sparkline(b, t, &t->life, box, "Life trend");
+        if (!life && t->temp.n >= 2)
+                sparkline(b, t, &t->temp, box, "Temp. trend");
+}
+
+static void card(struct sm_buf *b, const struct sm_summary *s, const struct spark_box *box)
 {
         char t[64], dur[48];
 
@@ -178,6 +287,7 @@ static void card(struct sm_buf *b, const struct sm_summary *s)
                 }
                 sm_buf_puts(b, "</dd>");
         }
+        trends(b, s, box, true);
         if (s->has_days_left) {
                 dd_begin(b, "Days left");
                 sm_buf_printf(b,
@@ -209,6 +319,7 @@ static void card(struct sm_buf *b, const struct sm_summary *s)
                                       SM_VERDICT_TEMP_DEFAULT_C);
                 sm_buf_puts(b, "</dd>");
         }
+        trends(b, s, box, false);
         if (s->has_power_on) {
                 sm_summary_fmt_duration((double)s->power_on_s, dur, sizeof(dur));
                 dd_begin(b, "Powered on");
@@ -296,7 +407,7 @@ int sm_render_landing(const struct sm_view *v, struct sm_body *ret)
         summary_line(&b, sum, &node);
         sm_buf_puts(&b, "<main class=\"cards\">\n");
         for (size_t i = 0; i < v->n_devices; i++)
-                card(&b, &sum[i]);
+                card(&b, &sum[i], &spark_card);
         sm_buf_puts(&b, "</main>\n</body></html>\n");
         free(sum);
         ret->data = sm_buf_steal(&b, &ret->len);
@@ -396,7 +507,7 @@ int sm_render_device_page(const struct sm_view *v, size_t i, struct sm_body *ret
                     "<p><a href=\"/\">&larr; all drives</a> &middot; <a href=\"/api/v1/devices/");
         esc_path(&b, d->id.name);
         sm_buf_puts(&b, "\">this drive as JSON</a></p>\n<main class=\"cards\">\n");
-        card(&b, &s);
+        card(&b, &s, &spark_page);
         sm_buf_puts(&b, "</main>\n<h2>Every reading</h2>\n<div class=\"wrap\"><table>"
                         "<thead><tr><th>Metric</th><th>JSON</th><th>Value</th><th>Unit</th>"
                         "<th>Meaning</th></tr></thead><tbody>\n");

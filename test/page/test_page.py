@@ -6,7 +6,18 @@ and 375 px through the DevTools protocol (a small stdlib websocket client). The
 rendered DOM is checked against the agent's own JSON API (/api/v1/devices): every
 drive present, the worn P4500 at 75 % with its days left, the critical drives as
 critical with their reasons, worst first, no horizontal overflow at 375 px, the page
-well-formed, the hostile string escaped. Screenshots: OUTDIR/page-1280.png, page-375.png.
+well-formed, the hostile string escaped. Screenshots: OUTDIR/page-1280.png, page-375.png,
+device-375.png, device-trend-375.png (top of a page with a trend), card-DRIVE-WIDTH.png
+(the cards with sparklines).
+
+Sparklines: --state.dir is seeded with history files this test encodes itself from the
+documented format (agent/history.h, docs/health.md; zlib.crc32), for two drives with known
+samples: nvme-intel-optane-m10 (60 daily samples, so a daily trend downsampled to 48
+points) and nvme-samsung-970evoplus (10 hourly samples). The expected points, the SVG
+coordinates and the words are computed here from those samples, the drive's current
+values decoded from its capture (NVMe SMART log: percentage used byte 5, composite
+temperature bytes 1-2 in K, - 273 as nvme-cli prints it) and the rule of agent/trend.h.
+Every other drive has no history: no sparkline, and the JSON says why.
 
 Usage: test_page.py SSD_MONITOR DEMO_DIR OUTDIR CHROMIUM
 """
@@ -24,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zlib
 
 BIN, DEMO, OUT, CHROME = sys.argv[1:5]
 HOSTILE = "<script>alert(1)</script>\"'&amp;"  # 36 bytes: fits the 40-byte model field
@@ -131,6 +143,133 @@ def well_formed(body, what):
     check(body.startswith(b"<!DOCTYPE html>"), f"{what} doctype")
 
 
+# ===== history files (agent/history.h: version 1, little-endian) =====
+
+HIST_LIFE, HIST_TEMP = 1 << 0, 1 << 6
+
+
+def hist_record(t, life_e4, temp):
+    # i64 t, u64 written, u32 power-on, u32 media, u32 realloc, u32 pending,
+    # u16 life (1/10000), u16 spare, i8 temperature max, u8 0, u16 present bits
+    return struct.pack("<qQIIIIHHbBH", t, 0, 0, 0, 0, 0, life_e4, 0, temp, 0,
+                       HIST_LIFE | HIST_TEMP)
+
+
+def hist_file(key, node, hourly, daily):
+    """hourly/daily: [(t, life_e4, temp)], oldest first."""
+    body = b"SSDMHIST" + struct.pack("<IIHHHHq", 1, 40, 336, 1096, len(hourly), len(daily),
+                                     (hourly or daily)[0][0])
+    body += node.encode()[:63].ljust(64, b"\0") + key.encode().ljust(128, b"\0")
+    assert len(body) == 224
+    for r in hourly + daily:
+        body += hist_record(*r)
+    return body + struct.pack("<I", zlib.crc32(body))
+
+
+def hist_name(key):
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "_" for c in key)[:80]
+    if safe.startswith("."):
+        safe = "_" + safe[1:]
+    return f"{safe}-{zlib.crc32(key.encode()):08x}.hist"
+
+
+def nvme_current(data, stem):
+    """The drive's key and its current (life used 1/10000, temperature C) from its capture."""
+    idc = open(os.path.join(data, f"{stem}.id-ctrl"), "rb").read()
+    log = open(os.path.join(data, f"{stem}.smart-log"), "rb").read()
+    serial, model = idc[4:24].decode().strip(" \0"), idc[24:64].decode().strip(" \0")
+    return f"ms:{model}:{serial}", log[5] * 100, int.from_bytes(log[1:3], "little") - 273
+
+
+def by_day(samples):
+    """The daily samples the agent keeps for these (hourly) ones: per UTC day, the last
+    one with the day's highest temperature."""
+    days = {}
+    for t, life, temp in samples:
+        d = days.get(t // 86400)
+        days[t // 86400] = (t, life, max(temp, d[2]) if d else temp)
+    return [days[k] for k in sorted(days)]
+
+
+def trend_points(samples, P=48):
+    """agent/trend.h: <= P samples: each one; more: P groups [k m / P, (k + 1) m / P), a
+    point at the newest sample of the group with its life used / the group's highest
+    temperature."""
+    m = len(samples)
+    if m <= P:
+        return [(t, l) for t, l, _ in samples], [(t, c) for t, _, c in samples]
+    life, temp = [], []
+    for k in range(P):
+        g = samples[k * m // P:(k + 1) * m // P]
+        life.append((g[-1][0], g[-1][1]))
+        temp.append((g[-1][0], max(c for _, _, c in g)))
+    return life, temp
+
+
+def spark_xy(points, w, h, pad=2.0):
+    t0, t1 = points[0][0], points[-1][0]
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    return [(w * (t - t0) / (t1 - t0), h / 2 if hi == lo else pad + (h - 2 * pad) * (hi - v) / (hi - lo))
+            for t, v in points]
+
+
+def span_words(s):
+    if s >= 2 * 86400:
+        return f"{(s + 43200) // 86400} days"
+    if s >= 2 * 3600:
+        return f"{(s + 1800) // 3600} hours"
+    return f"{(s + 30) // 60} minutes"
+
+
+def pct_words(e4):
+    return f"{e4 // 100} %" if e4 % 100 == 0 else f"{e4 // 100}.{e4 % 100 // 10} %"
+
+
+def trend_words(life, temp, res):
+    span = span_words(life[-1][0] - life[0][0])
+    lw = f"life used {pct_words(life[0][1])} to {pct_words(life[-1][1])} over {span} ({res} samples)"
+    vals = [v for _, v in temp]
+    tw = (f"{res} maximum temperature {min(vals)} to {max(vals)} \u00b0C over "
+          f"{span_words(temp[-1][0] - temp[0][0])}")
+    return lw, tw
+
+
+def parse_points(s):
+    return [tuple(float(c) for c in p.split(",")) for p in s.split()]
+
+
+def same_points(got, want):
+    return len(got) == len(want) and all(abs(a - c) <= 0.051 and abs(b - d) <= 0.051
+                                          for (a, b), (c, d) in zip(got, want))
+
+
+def seed_histories(data, state, now):
+    """Two drives' history files; returns {stem: (seeded samples as the agent will hold
+    them in the trend's resolution, resolution, current life_e4, current temp)}."""
+    os.makedirs(state)
+    node = socket.gethostname()
+    today, hour = now - now % 86400, now - now % 3600
+    seeded = {}
+
+    # nvme-intel-optane-m10: daily samples for the 60 days before today (23:30), life
+    # 0.40 % + 0.01 % a day, temperature 28 + 7i mod 11; yesterday's 24 hourly samples.
+    key, life, temp = nvme_current(data, "nvme-intel-optane-m10")
+    daily = [(today - (60 - i) * 86400 + 84600, 40 + i, 28 + 7 * i % 11) for i in range(60)]
+    hourly = [(today - 86400 + h * 3600 + 1800, 99, daily[-1][2] - (23 - h) % 3) for h in range(24)]
+    with open(os.path.join(state, hist_name(key)), "wb") as f:
+        f.write(hist_file(key, node, hourly, daily))
+    seeded["nvme-intel-optane-m10"] = (daily, "daily", life, temp)
+
+    # nvme-samsung-970evoplus: 10 hourly samples 12 to 3 hours ago, life 0 (as now).
+    key, life, temp = nvme_current(data, "nvme-samsung-970evoplus")
+    temps = [33, 36, 40, 45, 42, 38, 36, 35, 34, 33]
+    hourly = [(hour - (12 - j) * 3600 + 1800, 0, temps[j]) for j in range(10)]
+    with open(os.path.join(state, hist_name(key)), "wb") as f:
+        f.write(hist_file(key, node, hourly, by_day(hourly)))
+    seeded["nvme-samsung-970evoplus"] = (hourly, "hourly", life, temp)
+    return seeded
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="sm-page-")
     data = os.path.join(tmp, "data")
@@ -143,9 +282,11 @@ def main():
     idc[24:64] = HOSTILE.encode().ljust(40, b" ")
     open(os.path.join(data, "nvme-hostile.id-ctrl"), "wb").write(idc)
 
+    state = os.path.join(tmp, "state")
+    seeded = seed_histories(data, state, int(time.time()))
     log = open(os.path.join(tmp, "agent.log"), "w+")
     agent = subprocess.Popen([BIN, "--replay", data, "--web.listen-address=127.0.0.1:0",
-                              "--state.dir=", "--collector.interval=1h"],
+                              f"--state.dir={state}", "--collector.interval=1h"],
                              stdout=subprocess.DEVNULL, stderr=log)
     chrome = None
     try:
@@ -164,6 +305,36 @@ def main():
         check(port is not None, "agent listening")
         api = json.loads(get(port, "/api/v1/devices")[1])
         devs = {d["device"]: d for d in api["devices"]}
+        # The expected trends: the seeded samples plus this collection's (at the drive's
+        # last successful read, its current values from the capture).
+        trends = {}
+        for stem, (samples, res, life, temp) in seeded.items():
+            t_now = int(devs[stem]["last_success_timestamp"])
+            check(t_now > samples[-1][0], f"{stem}: collected after the seeded samples")
+            lp, tp = trend_points(samples + [(t_now, life, temp)])
+            trends[stem] = (res, lp, tp) + trend_words(lp, tp, res)
+        # nvme-intel-optane-m10: 61 daily samples, 48 groups; by hand, the first group is
+        # sample 0 alone (61 // 48 = 1) and the last ends with this collection (1.00 %).
+        check(trends["nvme-intel-optane-m10"][1][0][1] == 40 and
+              trends["nvme-intel-optane-m10"][1][-1][1] == 100 and
+              len(trends["nvme-intel-optane-m10"][1]) == 48, "hand check of the optane trend")
+        for stem, (res, lp, tp, lw, tw) in trends.items():
+            tr = devs[stem].get("trend") or {}
+            check(tr.get("source") == "history" and tr.get("resolution") == res,
+                  f"{stem}: JSON trend {tr.get('source')}/{tr.get('resolution')} vs history/{res}")
+            got_l = [(p["t"], round(p["ratio"] * 10000)) for p in tr.get("life_used", [])]
+            got_t = [(p["t"], p["celsius"]) for p in tr.get("temperature", [])]
+            check(got_l == lp, f"{stem}: JSON life_used {got_l[:3]}... vs {lp[:3]}...")
+            check(got_t == tp, f"{stem}: JSON temperature {got_t[:3]}... vs {tp[:3]}...")
+            check(all(abs(p["ratio"] * 10000 - round(p["ratio"] * 10000)) < 1e-6
+                      for p in tr.get("life_used", [])), f"{stem}: ratios are 1/10000s")
+        for name, d in devs.items():
+            if name in trends or d.get("status") != "ok":
+                continue
+            tr = d.get("trend") or {}
+            check(tr.get("source") is None and "life_used" not in tr and "temperature" not in tr
+                  and tr.get("life_used_unavailable") == "fewer than 2 samples in the history",
+                  f"{name}: no history, no trend: {tr}")
         st, body = get(port, "/")
         well_formed(body, "/")
         check(HOSTILE.encode() not in body and b"<script" not in body, "hostile model escaped in /")
@@ -178,6 +349,22 @@ def main():
             if k.endswith("_string") or v is None or isinstance(v, (bool, dict, list)):
                 continue
             check(f"nvme.{k}<" in page_text, f"/device shows nvme.{k}")
+
+        for stem, (res, lp, tp, lw, tw) in trends.items():
+            page = get(port, f"/device/{stem}")[1].decode()
+            well_formed(page.encode(), f"/device/{stem}")
+            svgs = re.findall(r'<svg class="spark big( temp)?" viewBox="0 0 300 80"[^>]*'
+                              r'role="img" aria-label="([^"]*)"><title>([^<]*)</title>'
+                              r'<polyline points="([^"]*)"/></svg>', page)
+            check(len(svgs) == 2, f"/device/{stem}: two large sparklines ({len(svgs)})")
+            for (temp, label, title, pts), pts_want, words in zip(svgs, (lp, tp), (lw, tw)):
+                words = words.replace("\u00b0", "&deg;")
+                check(label == words and title == words, f"/device/{stem}: {label!r} vs {words!r}")
+                check(same_points(parse_points(pts), spark_xy(pts_want, 300, 80)),
+                      f"/device/{stem}: points {pts[:60]}... vs {spark_xy(pts_want, 300, 80)[:2]}")
+        nohist = get(port, "/device/nvme-intel-p4500-worn")[1]
+        check(b"<svg" not in nohist and b"trend" not in nohist.split(b"<table>")[0],
+              "/device without history: no sparkline")
 
         prof = os.path.join(tmp, "chrome")
         chrome = subprocess.Popen([CHROME, "--headless", "--no-sandbox", "--disable-gpu",
@@ -219,6 +406,13 @@ def main():
                 days: (a.querySelector('.days') || {}).innerText,
                 model: [...a.querySelectorAll('dt')].filter(d => d.innerText == 'Model')
                         .map(d => d.nextElementSibling.innerText)[0],
+                sparks: [...a.querySelectorAll('svg')].map(g => ({
+                    role: g.getAttribute('role'), label: g.getAttribute('aria-label'),
+                    title: (g.querySelector('title') || {}).textContent,
+                    points: (g.querySelector('polyline') || {getAttribute: () => ''}).getAttribute('points'),
+                    vb: g.getAttribute('viewBox'), w: g.getBoundingClientRect().width,
+                    h: g.getBoundingClientRect().height, color: getComputedStyle(g).color,
+                    text: g.nextElementSibling && g.nextElementSibling.innerText})),
                 text: a.innerText}))""")
             names = [c["name"] for c in cards]
             check(sorted(names) == sorted(devs), f"{width}: every drive once: {len(names)} vs {len(devs)}")
@@ -245,6 +439,31 @@ def main():
                     check(c.get("state") == "ok", f"{name}: shown {c.get('state')} vs ok")
             ranks = [rank[c["state"]] for c in cards]
             check(ranks == sorted(ranks), f"{width}: worst first {[c['state'] for c in cards]}")
+            for name, c in by.items():
+                if name not in trends:
+                    check(c.get("sparks") == [] and "trend" not in c.get("text", ""),
+                          f"{width}: {name} has no history and no sparkline")
+                    continue
+                res, lp, tp, lw, tw = trends[name]
+                sp = c.get("sparks", [])
+                check(len(sp) == 2, f"{width}: {name}: two sparklines ({len(sp)})")
+                for g, pts_want, words in zip(sp, (lp, tp), (lw, tw)):
+                    check(g["role"] == "img" and g["label"] == words and g["title"] == words,
+                          f"{width}: {name}: role {g['role']}, label {g['label']!r} vs {words!r}")
+                    check(g["text"] == words and words in c["text"],
+                          f"{width}: {name}: text line {g['text']!r} vs {words!r}")
+                    check(g["vb"] == "0 0 100 24" and same_points(parse_points(g["points"]),
+                                                                   spark_xy(pts_want, 100, 24)),
+                          f"{width}: {name}: points {g['points'][:60]}... vs "
+                          f"{spark_xy(pts_want, 100, 24)[:2]}")
+                    check(g["w"] > 50 and g["h"] > 10, f"{width}: {name}: drawn {g['w']}x{g['h']}")
+            for name in trends:
+                r = cdp.eval(f"(r => [r.x, r.y + scrollY, r.width, r.height])(document."
+                             f"getElementById('dev-{name}').getBoundingClientRect())")
+                shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                                clip=dict(x=r[0], y=r[1], width=r[2], height=r[3], scale=1))
+                with open(os.path.join(OUT, f"card-{name}-{width}.png"), "wb") as f:
+                    f.write(base64.b64decode(shot["data"]))
             crit = [c for c in cards if c["state"] == "critical"]
             check(len(crit) >= 2, f"demo has critical drives: {len(crit)}")
         cdp.call("Page.navigate", url=f"http://127.0.0.1:{port}/device/nvme-intel-p4500-worn")
@@ -254,7 +473,17 @@ def main():
         shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         with open(os.path.join(OUT, "device-375.png"), "wb") as f:
             f.write(base64.b64decode(shot["data"]))
-        print(f"screenshots in {OUT}: page-1280.png page-375.png device-375.png")
+        cdp.call("Page.navigate", url=f"http://127.0.0.1:{port}/device/nvme-intel-optane-m10")
+        time.sleep(0.5)
+        sw, iw = cdp.eval("[document.documentElement.scrollWidth, innerWidth]")
+        check(sw <= iw, f"375 px /device with trend: no horizontal overflow ({sw} > {iw})")
+        n_svg = cdp.eval("document.querySelectorAll('svg[role=img]').length")
+        check(n_svg == 2, f"/device/nvme-intel-optane-m10 in the browser: {n_svg} sparklines")
+        shot = cdp.call("Page.captureScreenshot", format="png")
+        with open(os.path.join(OUT, "device-trend-375.png"), "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        print(f"screenshots in {OUT}: page-1280.png page-375.png device-375.png "
+              "device-trend-375.png (viewport), card-<drive>-<width>.png (the cards with a trend)")
     finally:
         for p in (chrome, agent):
             if p:
