@@ -4,8 +4,8 @@
  * process (SIGSTOP) at a chosen point of a history write, so the test can
  * kill -9 it there, deterministically.
  *
- *   SM_HIST_STOP=write    inside write(2) to a "*.hist.tmp" file: half of the
- *                         bytes are written, then the process stops
+ *   SM_HIST_STOP=write    inside write(2) to a "*.hist.tmp" (or "*.hist") file:
+ *                         half of the bytes are written, then the process stops
  *   SM_HIST_STOP=rename   in renameat(2) of a "*.hist.tmp" file, before it
  *   SM_HIST_STOP_ARM=PATH armed only while PATH exists (the test creates it
  *                         before the collection whose write it wants to cut)
@@ -48,7 +48,15 @@ static void stop_here(void)
                 usleep(1000);
 }
 
-static bool fd_is_tmp(int fd)
+static bool ends_hist(const char *s)
+{
+        size_t l = strlen(s), k = sizeof(".hist") - 1;
+
+        return ends_tmp(s) || (l > k && strcmp(s + l - k, ".hist") == 0);
+}
+
+/* A history file, temp or final: an agent that wrote in place would be cut too. */
+static bool fd_is_hist(int fd)
 {
         char link[64], path[4096];
         ssize_t n;
@@ -60,7 +68,7 @@ static bool fd_is_tmp(int fd)
         if (n <= 0)
                 return false;
         path[n] = '\0';
-        return ends_tmp(path);
+        return ends_hist(path);
 }
 
 ssize_t write(int fd, const void *buf, size_t count)
@@ -69,7 +77,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 
         if (!real)
                 real = (ssize_t(*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
-        if (count > 1 && fd_is_tmp(fd) && armed("write")) {
+        if (count > 1 && fd_is_hist(fd) && armed("write")) {
                 ssize_t k = real(fd, buf, count / 2);
 
                 stop_here(); /* the test kills the process here */
