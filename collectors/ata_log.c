@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 static unsigned word(const uint8_t *p, unsigned w)
 {
         return (unsigned)p[2 * w] | ((unsigned)p[2 * w + 1] << 8);
@@ -378,37 +380,26 @@ static const char *const st_status[16] = {
 
 const char *sm_ata_self_test_status_str(uint8_t status)
 {
-        const char *s = st_status[status & 0x0F];
-
-        return s ? s : "Unknown status";
+        return SM_ENUM_NAME(st_status, status & 0x0F, "Unknown status");
 }
+
+/* Self-test log entry byte 0: the SMART EXECUTE OFF-LINE IMMEDIATE subcommand that ran. */
+static const char *const st_type[] = {
+        [0x00] = "Offline",
+        [0x01] = "Short offline",
+        [0x02] = "Extended offline",
+        [0x03] = "Conveyance offline",
+        [0x04] = "Selective offline",
+        [0x7F] = "Abort offline test",
+        [0x81] = "Short captive",
+        [0x82] = "Extended captive",
+        [0x83] = "Conveyance captive",
+        [0x84] = "Selective captive",
+};
 
 const char *sm_ata_self_test_type_str(uint8_t type)
 {
-        switch (type) {
-        case 0x00:
-                return "Offline";
-        case 0x01:
-                return "Short offline";
-        case 0x02:
-                return "Extended offline";
-        case 0x03:
-                return "Conveyance offline";
-        case 0x04:
-                return "Selective offline";
-        case 0x7F:
-                return "Abort offline test";
-        case 0x81:
-                return "Short captive";
-        case 0x82:
-                return "Extended captive";
-        case 0x83:
-                return "Conveyance captive";
-        case 0x84:
-                return "Selective captive";
-        default:
-                return NULL;
-        }
+        return SM_ENUM_NAME(st_type, type, NULL);
 }
 
 bool sm_ata_self_test_failed(uint8_t status)

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 static uint64_t le(const uint8_t *p, unsigned width)
 {
         uint64_t v = 0;
@@ -119,38 +121,30 @@ bool sm_nvme_self_test_result_completed(uint8_t result)
 
 const char *sm_nvme_self_test_code_name(uint8_t code)
 {
-        switch (code) {
-        case 0x0:
-                return "none";
-        case 0x1:
-                return "short";
-        case 0x2:
-                return "extended";
-        case 0xe:
-                return "vendor_specific";
-        default:
-                return "reserved";
-        }
+        /* Self-test Code (Device Self-test log: current operation, result entries) */
+        static const char *const names[] = {
+                [0x0] = "none", [0x1] = "short", [0x2] = "extended", [0xe] = "vendor_specific"};
+
+        return SM_ENUM_NAME(names, code, "reserved");
 }
 
 const char *sm_nvme_self_test_result_name(uint8_t result)
 {
         static const char *const names[] = {
-                "no_error",
-                "aborted_by_command",
-                "aborted_by_reset",
-                "aborted_ns_removed",
-                "aborted_format",
-                "fatal_error",
-                "failed_segment_unknown",
-                "failed_segment",
-                "aborted_unknown",
-                "aborted_sanitize",
+                [SM_NVME_ST_NO_ERROR] = "no_error",
+                [SM_NVME_ST_ABORTED_BY_COMMAND] = "aborted_by_command",
+                [SM_NVME_ST_ABORTED_BY_RESET] = "aborted_by_reset",
+                [SM_NVME_ST_ABORTED_NS_REMOVED] = "aborted_ns_removed",
+                [SM_NVME_ST_ABORTED_FORMAT] = "aborted_format",
+                [SM_NVME_ST_FATAL_ERROR] = "fatal_error",
+                [SM_NVME_ST_FAILED_SEGMENT_UNKNOWN] = "failed_segment_unknown",
+                [SM_NVME_ST_FAILED_SEGMENT] = "failed_segment",
+                [SM_NVME_ST_ABORTED_UNKNOWN] = "aborted_unknown",
+                [SM_NVME_ST_ABORTED_SANITIZE] = "aborted_sanitize",
+                [SM_NVME_ST_NOT_USED] = "not_used",
         };
 
-        if (result < sizeof(names) / sizeof(names[0]))
-                return names[result];
-        return result == SM_NVME_ST_NOT_USED ? "not_used" : "reserved";
+        return SM_ENUM_NAME(names, result, "reserved");
 }
 
 static void decode_st_result(const uint8_t *p, struct sm_nvme_self_test_result *r)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#include "lib/util.h"
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -288,7 +288,7 @@ static void start_stop_page(const uint8_t *buf, const struct sm_scsi_page_hdr *h
                         h->manufacture_year = (uint16_t)year;
                         h->manufacture_week = (uint8_t)week;
                 }
-                for (size_t i = 0; i < N_OF(counters); i++) {
+                for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
                         if (p.code == counters[i].code && p.len >= 4) {
                                 *counters[i].has = true;
                                 *counters[i].value = be32(p.data);
@@ -617,19 +617,16 @@ int sm_scsi_decode_defect_header(const uint8_t *buf, size_t len, struct sm_scsi_
 const char *sm_scsi_self_test_result_name(uint8_t result)
 {
         static const char *const names[] = {
-                "completed without error",
-                "aborted by SEND DIAGNOSTIC",
-                "aborted",
-                "unknown error",
-                "failed in an unknown segment",
-                "failed in the first segment",
-                "failed in the second segment",
-                "failed in another segment",
+                [SM_SCSI_ST_OK] = "completed without error",
+                [SM_SCSI_ST_ABORTED_BY_HOST] = "aborted by SEND DIAGNOSTIC",
+                [SM_SCSI_ST_ABORTED] = "aborted",
+                [SM_SCSI_ST_UNKNOWN_ERROR] = "unknown error",
+                [SM_SCSI_ST_FAILED_UNKNOWN_SEGMENT] = "failed in an unknown segment",
+                [SM_SCSI_ST_FAILED_FIRST_SEGMENT] = "failed in the first segment",
+                [SM_SCSI_ST_FAILED_SECOND_SEGMENT] = "failed in the second segment",
+                [SM_SCSI_ST_FAILED_OTHER_SEGMENT] = "failed in another segment",
+                [SM_SCSI_ST_IN_PROGRESS] = "in progress",
         };
 
-        if (result < N_OF(names))
-                return names[result];
-        if (result == SM_SCSI_ST_IN_PROGRESS)
-                return "in progress";
-        return "reserved";
+        return SM_ENUM_NAME(names, result, "reserved");
 }
