@@ -126,10 +126,9 @@ static bool last_param(const uint8_t *buf, const struct sm_scsi_page_hdr *hd, ui
                        uint8_t min, struct sm_scsi_param *ret)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
         bool found = false;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 if (p.code == code && p.len >= min) {
                         *ret = p;
                         found = true;
@@ -143,9 +142,8 @@ static void temperature_page(const uint8_t *buf, const struct sm_scsi_page_hdr *
                              struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 if (p.len < 2)
                         continue;
                 if (p.code == 0x0000 && p.data[1] != 0xff) {
@@ -167,9 +165,8 @@ static void environmental_page(const uint8_t *buf, const struct sm_scsi_page_hdr
                                struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 struct sm_scsi_env_temp *e;
 
                 if (p.code >= 0x100 || p.len < 8 || h->n_env >= SM_SCSI_MAX_ENV)
@@ -191,9 +188,8 @@ static void environmental_page(const uint8_t *buf, const struct sm_scsi_page_hdr
 static void ie_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd, struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 if (p.code != 0x0000 || p.len < 2)
                         continue;
                 h->has_ie = true;
@@ -222,10 +218,9 @@ static void error_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                        struct sm_scsi_error_counters *e)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
         e->present = true;
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 if (p.code >= SM_SCSI_EC_COUNT || p.len == 0)
                         continue;
                 e->has |= (uint8_t)(1u << p.code);
@@ -277,9 +272,8 @@ static void start_stop_page(const uint8_t *buf, const struct sm_scsi_page_hdr *h
                 {0x0006, &h->has_load_unload, &h->load_unload_cycles},
         };
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 unsigned year, week;
 
                 if (p.code == 0x0001 && p.len >= 6 && ascii_digits(p.data, 4, &year) &&
@@ -307,9 +301,8 @@ static void background_scan_page(const uint8_t *buf, const struct sm_scsi_page_h
                                  struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 if (p.code == 0x0000 && p.len >= 8) {
                         h->has_background_scan = true;
                         h->power_on_minutes = be32(p.data);
@@ -336,9 +329,8 @@ static void protocol_port_page(const uint8_t *buf, const struct sm_scsi_page_hdr
                                struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 size_t d = 4; /* descriptors start at byte 8 of the parameter */
 
                 if (p.len < 4 || (p.data[0] & 0x0f) != 6)
@@ -375,10 +367,9 @@ static void self_test_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd
                            struct sm_scsi_health *h)
 {
         struct sm_scsi_param p;
-        size_t off = 0;
 
         h->has_self_test = true;
-        while (sm_scsi_next_param(buf, hd, &off, &p)) {
+        sm_scsi_foreach_param(p, buf, hd) {
                 uint8_t result;
 
                 if (p.code < 0x0001 || p.code > 0x0014 || p.len < 4)

@@ -73,6 +73,10 @@ bool sm_scsi_page_header(const uint8_t *buf, size_t len, struct sm_scsi_page_hdr
 bool sm_scsi_next_param(const uint8_t *buf, const struct sm_scsi_page_hdr *h, size_t *off,
                         struct sm_scsi_param *ret);
 
+/* Each parameter of page buf (header h) in turn into p, a struct sm_scsi_param. */
+#define sm_scsi_foreach_param(p, buf, h) \
+        for (size_t _sp_off = 0; sm_scsi_next_param((buf), (h), &_sp_off, &(p));)
+
 /* A parameter's value as a big-endian unsigned counter (up to 8 bytes; longer: low 8). */
 uint64_t sm_scsi_param_u64(const struct sm_scsi_param *p);
 
