@@ -262,33 +262,44 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 /* ---- summary error log (01h): 5 entries of 90 bytes from byte 2 ---- */
 
-/* Entry layout: 5 command data structures of 12 bytes, then the 30-byte error data
- * structure: reserved, error, count, LBA low/mid/high, device, status, 19 bytes
- * extended error information, state, life timestamp (hours, 16 bit). */
+/* An error log entry starts with 5 command data structures of size bytes; the command
+ * that caused the error is the newest (last) filled one. NULL when all are empty. */
+static const uint8_t *newest_command(const uint8_t *e, size_t size)
+{
+        for (int c = 4; c >= 0; c--) {
+                if (!all_zero(e + size * c, size))
+                        return e + size * c;
+        }
+        return NULL;
+}
+
+/* Both error data structures (01h, 03h) end alike from the status register t: status,
+ * 19 bytes extended error information, state, life timestamp (hours, 16 bit). */
+static void error_data_tail(const uint8_t *t, struct sm_ata_error *x)
+{
+        x->status = t[0];
+        x->state = t[20];
+        x->power_on_hours = (uint16_t)(t[21] | (t[22] << 8));
+}
+
+/* Entry layout: 5 command data structures of 12 bytes (device control, features, count,
+ * LBA x3, device, command, timestamp), then the 30-byte error data structure: reserved,
+ * error, count, LBA low/mid/high, device, then the common tail from byte 7. */
 static void summary_entry(const uint8_t *e, struct sm_ata_error *x)
 {
-        const uint8_t *d = e + 60;
+        const uint8_t *d = e + 60, *cmd = newest_command(e, 12);
 
         memset(x, 0, sizeof(*x));
         x->error = d[1];
         x->count = d[2];
         x->lba = (uint64_t)d[3] | ((uint64_t)d[4] << 8) | ((uint64_t)d[5] << 16) |
                  ((uint64_t)(d[6] & 0x0F) << 24);
-        x->status = d[7];
-        x->state = d[27];
-        x->power_on_hours = (uint16_t)(d[28] | (d[29] << 8));
-        /* The command that caused the error is the newest (last) filled command
-         * structure: device control, features, count, LBA x3, device, command, timestamp. */
-        for (int c = 4; c >= 0; c--) {
-                const uint8_t *cmd = e + 12 * c;
-
-                if (all_zero(cmd, 12))
-                        continue;
+        error_data_tail(d + 7, x);
+        if (cmd) {
                 x->has_command = true;
                 x->features = cmd[1];
                 x->command = cmd[7];
                 x->command_timestamp_ms = (uint32_t)le(cmd + 8, 4);
-                break;
         }
 }
 
@@ -338,11 +349,12 @@ int sm_ata_ext_error_log_header(const uint8_t *page0, uint32_t *count, uint16_t 
 /* Entry: 5 command data structures of 18 bytes (device control, features 7:0, 15:8,
  * count 7:0, 15:8, LBA 7:0, 31:24, 15:8, 39:32, 23:16, 47:40, device, command, reserved,
  * timestamp ms 32 bit), then the 34-byte error data structure (device control, error,
- * count 7:0, 15:8, LBA 7:0, 31:24, 15:8, 39:32, 23:16, 47:40, device, status, 19 bytes
- * extended error information, state, life timestamp hours 16 bit). */
+ * count 7:0, 15:8, LBA 7:0, 31:24, 15:8, 39:32, 23:16, 47:40, device, then the common
+ * tail from byte 11: status, 19 bytes extended error information, state, life
+ * timestamp hours 16 bit). */
 bool sm_ata_ext_error_entry(const uint8_t *page, unsigned slot, struct sm_ata_error *x)
 {
-        const uint8_t *e = page + 4 + 124 * slot, *d = e + 90;
+        const uint8_t *e = page + 4 + 124 * slot, *d = e + 90, *cmd;
 
         memset(x, 0, sizeof(*x));
         if (slot > 3 || all_zero(e, 124))
@@ -351,19 +363,13 @@ bool sm_ata_ext_error_entry(const uint8_t *page, unsigned slot, struct sm_ata_er
         x->count = (uint16_t)(d[2] | (d[3] << 8));
         x->lba = (uint64_t)d[4] | ((uint64_t)d[5] << 24) | ((uint64_t)d[6] << 8) |
                  ((uint64_t)d[7] << 32) | ((uint64_t)d[8] << 16) | ((uint64_t)d[9] << 40);
-        x->status = d[11];
-        x->state = d[31];
-        x->power_on_hours = (uint16_t)(d[32] | (d[33] << 8));
-        for (int c = 4; c >= 0; c--) {
-                const uint8_t *cmd = e + 18 * c;
-
-                if (all_zero(cmd, 18))
-                        continue;
+        error_data_tail(d + 11, x);
+        cmd = newest_command(e, 18);
+        if (cmd) {
                 x->has_command = true;
                 x->features = (uint16_t)(cmd[1] | (cmd[2] << 8));
                 x->command = cmd[12];
                 x->command_timestamp_ms = (uint32_t)le(cmd + 14, 4);
-                break;
         }
         return true;
 }
