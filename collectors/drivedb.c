@@ -121,12 +121,19 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
         return 0;
 }
 
+/* grow() for array a of any element type: room for need elements, or -ENOMEM (a unchanged). */
+#define GROW(a, cap, need)                                           \
+        ({                                                           \
+                void *_g_p = (a);                                    \
+                int _g_r = grow(&_g_p, (cap), (need), sizeof(*(a))); \
+                (a) = _g_p;                                          \
+                _g_r;                                                \
+        })
+
 static int str_append(struct sm_drivedb *db, const char *s, size_t n)
 {
-        void *p = db->strs;
-        int r = grow(&p, &db->strs_cap, db->strs_len + n + 1, 1);
+        int r = GROW(db->strs, &db->strs_cap, db->strs_len + n + 1);
 
-        db->strs = p;
         if (r < 0)
                 return r;
         memcpy(db->strs + db->strs_len, s, n);
@@ -390,7 +397,6 @@ static int add_v(struct parser *ps, unsigned line, const char *tok, size_t n)
         unsigned long id;
         char *end, *s;
         struct preset pr = {.name = NO_NAME, .type = SM_DRIVEDB_ANY};
-        void *pp;
         int r;
 
         if (n >= sizeof(buf))
@@ -453,9 +459,7 @@ static int add_v(struct parser *ps, unsigned line, const char *tok, size_t n)
         if (r < 0)
                 return r;
         db->strs_len++;
-        pp = db->presets;
-        r = grow(&pp, &db->presets_cap, db->n_presets + 1, sizeof(*db->presets));
-        db->presets = pp;
+        r = GROW(db->presets, &db->presets_cap, db->n_presets + 1);
         if (r < 0)
                 return r;
         db->presets[db->n_presets++] = pr;
@@ -540,7 +544,6 @@ static int parse_entry(struct parser *ps)
         struct entry e = {.line = ps->line};
         uint32_t warning, presets;
         const char *family;
-        void *pe;
         int r;
 
         r = string_field(ps, &e.family);
@@ -606,9 +609,7 @@ static int parse_entry(struct parser *ps)
         }
         if (e.kind == K_VERSION && db->version_entry < 0)
                 db->version_entry = (int)db->n_entries;
-        pe = db->entries;
-        r = grow(&pe, &db->entries_cap, db->n_entries + 1, sizeof(*db->entries));
-        db->entries = pe;
+        r = GROW(db->entries, &db->entries_cap, db->n_entries + 1);
         if (r < 0)
                 return r;
         db->entries[db->n_entries++] = e;
