@@ -497,21 +497,14 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
         memset(id_ctrl, 0, ID_CTRL_SIZE);
         errno = 0;
         r = nvme_identify(&ia);
-        if (r > 0) {
-                /* The controller answered but refused: keep the health log, no identity,
-                 * and ask for nothing else (what it supports is unknown). */
-                *ret_have_id = false;
-                sm_nvme_log_caps_from_id(NULL, &caps);
-                sm_nvme_read_logs(fd, timeout, &caps, logs->buf, &logs->error_log,
-                                  &logs->self_test);
-                return 0;
-        }
         if (r < 0)
                 return cmd_error(r, errno, "Identify Controller", node, err, errlen);
-        *ret_have_id = true;
-        /* Only what Identify says is there (ELPE, OACS bit 4); a failing log read is
-         * reported in that log's place and does not fail the device. */
-        sm_nvme_log_caps_from_id(id_ctrl, &caps);
+        /* Only the logs Identify says are there (ELPE, OACS bit 4); when the controller
+         * answered but refused it (r > 0): keep the health log, no identity, and ask for
+         * nothing else (what it supports is unknown). A failing log read is reported in
+         * that log's place and does not fail the device. */
+        *ret_have_id = r == 0;
+        sm_nvme_log_caps_from_id(*ret_have_id ? id_ctrl : NULL, &caps);
         sm_nvme_read_logs(fd, timeout, &caps, logs->buf, &logs->error_log, &logs->self_test);
         return 0;
 }
