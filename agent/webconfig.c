@@ -534,41 +534,31 @@ static int set_client_auth(struct ctx *x, const yaml_node_t *v, const char *key)
         return 0;
 }
 
-static int add_cipher(struct ctx *x, const yaml_node_t *it, const char *key)
-{
-        const struct sm_cipher_suite *cs = sm_webcfg_cipher(scalar(it));
+/*
+ * A list of names, each looked up in a table (lookup: name -> entry or NULL): set_fn
+ * replaces x->c->member (count x->c->n) with the sequence's entries, add_fn adds one.
+ */
+#define NAMED_LIST(set_fn, add_fn, lookup, member, n, what)                                      \
+        static int add_fn(struct ctx *x, const yaml_node_t *it, const char *key)                 \
+        {                                                                                        \
+                __typeof__(x->c->member[0]) e = lookup(scalar(it));                              \
+                                                                                                 \
+                if (!e)                                                                          \
+                        return fail(x, -EINVAL, it, key, "unknown " what ": %.80s", scalar(it)); \
+                if (x->c->n == SM_WEB_MAX_LIST)                                                  \
+                        return fail(x, -EINVAL, it, key, "at most %d entries", SM_WEB_MAX_LIST); \
+                x->c->member[x->c->n++] = e;                                                     \
+                return 0;                                                                        \
+        }                                                                                        \
+                                                                                                 \
+        static int set_fn(struct ctx *x, const yaml_node_t *v, const char *key)                  \
+        {                                                                                        \
+                x->c->n = 0;                                                                     \
+                return each_item(x, v, key, add_fn);                                             \
+        }
 
-        if (!cs)
-                return fail(x, -EINVAL, it, key, "unknown cipher: %.80s", scalar(it));
-        if (x->c->n_ciphers == SM_WEB_MAX_LIST)
-                return fail(x, -EINVAL, it, key, "at most %d entries", SM_WEB_MAX_LIST);
-        x->c->ciphers[x->c->n_ciphers++] = cs;
-        return 0;
-}
-
-static int set_ciphers(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        x->c->n_ciphers = 0;
-        return each_item(x, v, key, add_cipher);
-}
-
-static int add_curve(struct ctx *x, const yaml_node_t *it, const char *key)
-{
-        const struct sm_curve *cv = sm_webcfg_curve(scalar(it));
-
-        if (!cv)
-                return fail(x, -EINVAL, it, key, "unknown curve: %.80s", scalar(it));
-        if (x->c->n_curves == SM_WEB_MAX_LIST)
-                return fail(x, -EINVAL, it, key, "at most %d entries", SM_WEB_MAX_LIST);
-        x->c->curves[x->c->n_curves++] = cv;
-        return 0;
-}
-
-static int set_curves(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        x->c->n_curves = 0;
-        return each_item(x, v, key, add_curve);
-}
+NAMED_LIST(set_ciphers, add_cipher, sm_webcfg_cipher, ciphers, n_ciphers, "cipher")
+NAMED_LIST(set_curves, add_curve, sm_webcfg_curve, curves, n_curves, "curve")
 
 static int get_version(struct ctx *x, const yaml_node_t *v, const char *key, uint16_t *ret)
 {
