@@ -482,6 +482,19 @@ static int dispatch(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, c
         return fail(x, -EINVAL, k, key, "unknown key");
 }
 
+/* A mapping of the keys in fields[]: set_fn walks it, each key to its field's setter. */
+#define SECTION(set_fn, fields)                                                             \
+        static int set_fn##_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, \
+                                 const char *key)                                           \
+        {                                                                                   \
+                return dispatch(x, k, v, key, fields, ARRAY_SIZE(fields));                  \
+        }                                                                                   \
+                                                                                            \
+        static int set_fn(struct ctx *x, const yaml_node_t *v, const char *key)             \
+        {                                                                                   \
+                return each_pair(x, v, key, set_fn##_pair);                                 \
+        }
+
 /* A list of strings: each element through fn. */
 static int each_item(struct ctx *x, const yaml_node_t *s, const char *key,
                      int (*fn)(struct ctx *x, const yaml_node_t *item, const char *key))
@@ -622,10 +635,7 @@ static const struct field tls_fields[] = {
         {"client_allowed_sans", set_sans},
 };
 
-static int tls_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key)
-{
-        return dispatch(x, k, v, key, tls_fields, ARRAY_SIZE(tls_fields));
-}
+SECTION(set_tls, tls_fields)
 
 /* --- http_server_config --- */
 
@@ -681,10 +691,7 @@ static const struct field http_fields[] = {
         {"headers", set_headers},
 };
 
-static int http_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key)
-{
-        return dispatch(x, k, v, key, http_fields, ARRAY_SIZE(http_fields));
-}
+SECTION(set_http, http_fields)
 
 /* --- rate_limit --- */
 
@@ -703,10 +710,7 @@ static const struct field rate_fields[] = {
         {"interval", set_interval},
 };
 
-static int rate_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key)
-{
-        return dispatch(x, k, v, key, rate_fields, ARRAY_SIZE(rate_fields));
-}
+SECTION(set_rate, rate_fields)
 
 /* --- basic_auth_users --- */
 
@@ -737,21 +741,6 @@ static int set_users(struct ctx *x, const yaml_node_t *v, const char *key)
 
 /* --- top level --- */
 
-static int set_tls(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return each_pair(x, v, key, tls_pair);
-}
-
-static int set_http(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return each_pair(x, v, key, http_pair);
-}
-
-static int set_rate(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return each_pair(x, v, key, rate_pair);
-}
-
 static const struct field top_fields[] = {
         {"tls_server_config", set_tls},
         {"http_server_config", set_http},
@@ -759,10 +748,7 @@ static const struct field top_fields[] = {
         {"basic_auth_users", set_users},
 };
 
-static int top_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key)
-{
-        return dispatch(x, k, v, key, top_fields, ARRAY_SIZE(top_fields));
-}
+SECTION(set_top, top_fields)
 
 /* ===== validation (the toolkit's order: YAML, headers, users, then TLS) ===== */
 
@@ -901,7 +887,7 @@ int sm_webcfg_parse(const char *path, const char *text, size_t len, struct sm_we
                                  "http_server_config, rate_limit, basic_auth_users; got %s",
                                  node_kind(root));
                 else
-                        r = each_pair(&x, root, NULL, top_pair);
+                        r = set_top(&x, root, NULL);
                 if (r == 0)
                         r = validate_tls(&x, root);
         }
