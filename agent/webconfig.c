@@ -520,6 +520,21 @@ static int each_item(struct ctx *x, const yaml_node_t *s, const char *key,
         return 0;
 }
 
+/*
+ * A (name, string value) entry of a list: the name copied and the entry counted (so
+ * that freeing the list frees the name) before the value v is read. -ENOMEM, or
+ * -EINVAL when the value is not a string (the reason in x).
+ */
+static int add_named(struct ctx *x, const char *name, const yaml_node_t *v, const char *key,
+                     char **ret_name, char **ret_value, size_t *count)
+{
+        *ret_name = strdup(name);
+        if (!*ret_name)
+                return -ENOMEM;
+        (*count)++;
+        return get_string(x, v, key, ret_value) < 0 ? -EINVAL : 0;
+}
+
 /* --- tls_server_config --- */
 
 #define STRING_FIELD(fn, member)                                            \
@@ -644,6 +659,7 @@ static int header_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v
         struct sm_webcfg *c = x->c;
         struct sm_web_header *h;
         size_t i;
+        int r;
 
         for (i = 0; i < ARRAY_SIZE(allowed_headers); i++)
                 if (strcmp(allowed_headers[i].name, scalar(k)) == 0)
@@ -655,12 +671,9 @@ static int header_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v
                             "X-XSS-Protection, Content-Security-Policy)",
                             scalar(k));
         h = &c->headers[c->n_headers];
-        h->name = strdup(scalar(k));
-        if (!h->name)
-                return -ENOMEM;
-        c->n_headers++;
-        if (get_string(x, v, key, &h->value) < 0)
-                return -EINVAL;
+        r = add_named(x, scalar(k), v, key, &h->name, &h->value, &c->n_headers);
+        if (r < 0)
+                return r;
         if (strpbrk(h->value, "\r\n"))
                 return fail(x, -EINVAL, v, key, "a header value cannot contain a line break");
         if (allowed_headers[i].values[0]) {
@@ -719,16 +732,14 @@ static int user_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, 
         struct sm_webcfg *c = x->c;
         struct sm_web_user *u;
         char why[128];
+        int r;
 
         if (c->n_users == SM_WEB_MAX_USERS)
                 return fail(x, -EINVAL, k, key, "at most %d users", SM_WEB_MAX_USERS);
         u = &c->users[c->n_users];
-        u->name = strdup(is_null(k) ? "" : scalar(k));
-        if (!u->name)
-                return -ENOMEM;
-        c->n_users++;
-        if (get_string(x, v, key, &u->hash) < 0)
-                return -EINVAL;
+        r = add_named(x, is_null(k) ? "" : scalar(k), v, key, &u->name, &u->hash, &c->n_users);
+        if (r < 0)
+                return r;
         if (!sm_webcfg_is_bcrypt(u->hash, why, sizeof(why)))
                 return fail(x, -EINVAL, v, key, "%s", why);
         return 0;
