@@ -564,24 +564,9 @@ static uint32_t id_sector_size(const uint8_t *id)
         return 512;
 }
 
-/*
- * Decode a drive's data: id is its IDENTIFY sector, blob the libatasmart blob holding
- * SMART RETURN STATUS (SMST), READ DATA (SMDT) and READ THRESHOLDS (SMTH) as far as the
- * drive gave them (sk_disk_get_blob() of a live device, or the capture itself).
- * size_bytes: the kernel's device size, 0 for captures.
- */
-static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint64_t size_bytes,
-                  struct sm_health *h, char *err, size_t errlen)
+/* The identity, rotation rate and capacity from IDENTIFY (size_bytes: the kernel's, or 0). */
+static void decode_identity(const uint8_t *id, uint64_t size_bytes, struct sm_health *h)
 {
-        struct sm_ata_attr_table t;
-        struct sm_endurance_attr ea[SM_ATA_ATTR_SLOTS];
-        struct drive_info *di;
-        const struct sm_drivedb *db;
-        const uint8_t *data, *thr, *st;
-        uint32_t dlen = 0, tlen = 0, slen = 0;
-        char sk_model[48], sk_fw[16];
-        unsigned rotation = id_word(id, 217);
-
         /* Our own decoding keeps inner spaces, like smartctl and the kernel's sysfs model. */
         id_export(id, 54, 40, h->ident.model, sizeof(h->ident.model), h->ident.model_raw,
                   sizeof(h->ident.model_raw));
@@ -595,35 +580,23 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
                 h->rotation_rate = 0;
         h->capacity_bytes = size_bytes > 0 ? size_bytes : id_capacity(id);
         h->has_capacity = h->capacity_bytes > 0;
+}
 
-        data = blob_record(blob, blob_len, "SMDT", &dlen);
-        thr = blob_record(blob, blob_len, "SMTH", &tlen);
-        st = blob_record(blob, blob_len, "SMST", &slen);
-        if (!data || dlen != SM_ATA_SECTOR) {
-                return sm_errf(err, errlen, -ENODATA, "no SMART attribute data (no SMDT record)");
-        }
-        if (thr && tlen != SM_ATA_SECTOR)
-                thr = NULL;
-
-        id_string(id, 54, 40, true, sk_model);
-        id_string(id, 46, 8, true, sk_fw);
-        di = malloc(sizeof(*di)); /* 8.5 KiB: off the worker's stack */
-        if (!di)
-                return -ENOMEM;
-        drive_info_of(sk_model, sk_fw, h->ident.model, h->ident.firmware, di, &db);
-        if (sm_ata_attr_decode(data, dlen, thr, tlen, di->quirks, size_bytes, &t) < 0) {
-                free(di);
-                return sm_errf(err, errlen, -EINVAL, "cannot decode SMART attributes");
-        }
-
+/*
+ * The parsed attribute table into h, each named by smartmontools' database for
+ * this model when we have it (db), else by libatasmart; ea gets what the
+ * endurance rules need of each.
+ */
+static void copy_attrs(const struct sm_ata_attr_table *t, const struct sm_drivedb *db,
+                       const struct drive_info *di, unsigned rotation, struct sm_health *h,
+                       struct sm_endurance_attr *ea)
+{
         h->ata.n_attrs = 0;
-        for (unsigned i = 0; i < t.n && i < SM_ATA_MAX_ATTRS; i++) {
-                const struct sm_ata_attr_raw *a = &t.a[i];
+        for (unsigned i = 0; i < t->n && i < SM_ATA_MAX_ATTRS; i++) {
+                const struct sm_ata_attr_raw *a = &t->a[i];
                 struct sm_ata_attr *x = &h->ata.attrs[h->ata.n_attrs++];
 
                 x->id = a->id;
-                /* smartmontools' name for this model when we have its database, else
-                 * libatasmart's */
                 if (db)
                         sm_strlcpy(x->name, sm_drivedb_attr_name(db, &di->match, a->id, rotation),
                                    sizeof(x->name));
@@ -644,64 +617,121 @@ static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint6
                 ea[i] = (struct sm_endurance_attr){a->id, x->name, a->value, a->value_valid,
                                                    a->raw48};
         }
-        take_values(&t, h);
+}
 
-        /*
-         * Verdict: libatasmart 0.19-5's sk_disk_smart_get_overall() over our parse
-         * (sm_sk_overall: BAD_STATUS, BAD_SECTOR_MANY (5 or 197 at/below threshold now),
-         * BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/pending sector),
-         * BAD_ATTRIBUTE_IN_THE_PAST, GOOD); test-ata-attr and test-ata-replay compare it
-         * with skdump on every capture.
-         *
-         * healthy = 0 when the drive says it is failing or a threshold is crossed
-         * now (BAD_STATUS, BAD_SECTOR_MANY, BAD_ATTRIBUTE_NOW): that is what the
-         * ATA spec calls a threshold-exceeded condition. healthy = 1 for GOOD,
-         * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
-         * past excursion are worth a warning (exported as ssdmon_smart_status and
-         * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
-         * is the classic libatasmart false alarm. has_healthy is false when there is no
-         * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
-         */
-        if (st && slen == 4) {
-                bool good = (st[0] | st[1] | st[2] | st[3]) != 0;
-                enum sm_sk_overall overall = sm_sk_overall(&t, good);
+/*
+ * Verdict from SMART RETURN STATUS (st: the blob's SMST record, 4 bytes, or
+ * NULL): libatasmart 0.19-5's sk_disk_smart_get_overall() over our parse
+ * (sm_sk_overall: BAD_STATUS, BAD_SECTOR_MANY (5 or 197 at/below threshold now),
+ * BAD_ATTRIBUTE_NOW, BAD_SECTOR (any reallocated/pending sector),
+ * BAD_ATTRIBUTE_IN_THE_PAST, GOOD); test-ata-attr and test-ata-replay compare it
+ * with skdump on every capture.
+ *
+ * healthy = false when the drive says it is failing or a threshold is crossed
+ * now (BAD_STATUS, BAD_SECTOR_MANY, BAD_ATTRIBUTE_NOW): that is what the
+ * ATA spec calls a threshold-exceeded condition. healthy = true for GOOD,
+ * BAD_SECTOR and BAD_ATTRIBUTE_IN_THE_PAST: a few remapped sectors or a
+ * past excursion are worth a warning (exported as ssdmon_smart_status and
+ * ssdmon_bad_sectors), not a "failing" verdict; one reallocated sector
+ * is the classic libatasmart false alarm. has_healthy stays false when there is no
+ * verdict (no SMART status, e.g. a blob without SMST, or the command failed).
+ */
+static void decode_verdict(const struct sm_ata_attr_table *t, const uint8_t *st,
+                           struct sm_health *h)
+{
+        bool good;
+        enum sm_sk_overall overall;
 
-                h->ata.overall = (int)overall;
-                h->ata.status_valid = true;
-                h->ata.status_good = good;
-                h->has_healthy = true;
-                h->healthy = !(overall == SM_SK_BAD_STATUS || overall == SM_SK_BAD_SECTOR_MANY ||
-                               overall == SM_SK_BAD_ATTRIBUTE_NOW);
-        }
+        if (!st)
+                return;
+        good = (st[0] | st[1] | st[2] | st[3]) != 0;
+        overall = sm_sk_overall(t, good);
+        h->ata.overall = (int)overall;
+        h->ata.status_valid = true;
+        h->ata.status_good = good;
+        h->has_healthy = true;
+        h->healthy = !(overall == SM_SK_BAD_STATUS || overall == SM_SK_BAD_SECTOR_MANY ||
+                       overall == SM_SK_BAD_ATTRIBUTE_NOW);
+}
 
-        /* Endurance is a solid-state notion: attributes of rotating (or unreported)
-         * media are not read for it; Device Statistics come in as sm_endurance_ata()'s ds. */
-        if (rotation == 1) {
-                const struct sm_devstat *ds = &h->ata.logs.devstat;
-                struct sm_endurance_devstat eds = {
-                        .read_ok = ds->read_ok,
-                        .used_present = ds->percentage_used.present,
-                        .written_present = ds->logical_sectors_written.present,
-                        .read_present = ds->logical_sectors_read.present,
-                        .percentage_used = ds->percentage_used.value,
-                        .sectors_written = ds->logical_sectors_written.value,
-                        .sectors_read = ds->logical_sectors_read.value,
-                };
+/*
+ * Endurance (life used, host bytes) by the attribute rules and Device
+ * Statistics. A solid-state notion: attributes of rotating (or unreported)
+ * media are not read for it, and the reason says which.
+ */
+static void decode_endurance(const uint8_t *id, unsigned rotation,
+                             const struct sm_endurance_attr *ea, const struct drive_info *di,
+                             const struct sm_drivedb *db, struct sm_health *h)
+{
+        const struct sm_devstat *ds = &h->ata.logs.devstat;
+        struct sm_endurance_devstat eds = {
+                .read_ok = ds->read_ok,
+                .used_present = ds->percentage_used.present,
+                .written_present = ds->logical_sectors_written.present,
+                .read_present = ds->logical_sectors_read.present,
+                .percentage_used = ds->percentage_used.value,
+                .sectors_written = ds->logical_sectors_written.value,
+                .sectors_read = ds->logical_sectors_read.value,
+        };
 
-                sm_endurance_ata(ea, h->ata.n_attrs, di->match.family, db && di->match.in_db,
-                                 id_sector_size(id), &eds, &h->ata.endurance);
-                if (!db && !h->ata.endurance.used.present)
-                        snprintf(h->ata.endurance.why, sizeof(h->ata.endurance.why),
-                                 "%.150s, no drive database",
-                                 ds->why[0] ? ds->why : "no Device Statistics read");
-        } else {
+        if (rotation != 1) {
                 memset(&h->ata.endurance, 0, sizeof(h->ata.endurance));
                 sm_strlcpy(h->ata.endurance.why,
                            rotation == 0 ? "rotation rate not reported (IDENTIFY word 217): "
                                            "not known to be a solid-state drive"
                                          : "rotating media: no endurance",
                            sizeof(h->ata.endurance.why));
+                return;
         }
+        sm_endurance_ata(ea, h->ata.n_attrs, di->match.family, db && di->match.in_db,
+                         id_sector_size(id), &eds, &h->ata.endurance);
+        if (!db && !h->ata.endurance.used.present)
+                snprintf(h->ata.endurance.why, sizeof(h->ata.endurance.why),
+                         "%.150s, no drive database",
+                         ds->why[0] ? ds->why : "no Device Statistics read");
+}
+
+/*
+ * Decode a drive's data: id is its IDENTIFY sector, blob the libatasmart blob holding
+ * SMART RETURN STATUS (SMST), READ DATA (SMDT) and READ THRESHOLDS (SMTH) as far as the
+ * drive gave them (sk_disk_get_blob() of a live device, or the capture itself).
+ * size_bytes: the kernel's device size, 0 for captures.
+ */
+static int decode(const uint8_t *id, const uint8_t *blob, size_t blob_len, uint64_t size_bytes,
+                  struct sm_health *h, char *err, size_t errlen)
+{
+        struct sm_ata_attr_table t;
+        struct sm_endurance_attr ea[SM_ATA_ATTR_SLOTS];
+        struct drive_info *di;
+        const struct sm_drivedb *db;
+        const uint8_t *data, *thr, *st;
+        uint32_t dlen = 0, tlen = 0, slen = 0;
+        char sk_model[48], sk_fw[16];
+        unsigned rotation = id_word(id, 217);
+
+        decode_identity(id, size_bytes, h);
+        data = blob_record(blob, blob_len, "SMDT", &dlen);
+        thr = blob_record(blob, blob_len, "SMTH", &tlen);
+        st = blob_record(blob, blob_len, "SMST", &slen);
+        if (!data || dlen != SM_ATA_SECTOR)
+                return sm_errf(err, errlen, -ENODATA, "no SMART attribute data (no SMDT record)");
+        if (thr && tlen != SM_ATA_SECTOR)
+                thr = NULL;
+
+        id_string(id, 54, 40, true, sk_model);
+        id_string(id, 46, 8, true, sk_fw);
+        di = malloc(sizeof(*di)); /* 8.5 KiB: off the worker's stack */
+        if (!di)
+                return -ENOMEM;
+        drive_info_of(sk_model, sk_fw, h->ident.model, h->ident.firmware, di, &db);
+        if (sm_ata_attr_decode(data, dlen, thr, tlen, di->quirks, size_bytes, &t) < 0) {
+                free(di);
+                return sm_errf(err, errlen, -EINVAL, "cannot decode SMART attributes");
+        }
+        copy_attrs(&t, db, di, rotation, h, ea);
+        take_values(&t, h);
+        decode_verdict(&t, st && slen == 4 ? st : NULL, h);
+        decode_endurance(id, rotation, ea, di, db, h);
         free(di);
         return 0;
 }
