@@ -17,6 +17,8 @@
 #include <scsi/sg_lib.h>
 #include <scsi/sg_pt.h>
 
+#include "lib/err.h"
+
 #define ATA_READ_LOG_EXT   0x2F
 #define ATA_SMART          0xB0
 #define SMART_READ_LOG     0xD5
@@ -78,6 +80,74 @@ static bool ata_regs(const uint8_t *sense, int len, uint8_t *error, uint8_t *sta
         return true;
 }
 
+/* A CHECK CONDITION's sense data: 0 when it is a success after all, else -EREMOTEIO and why. */
+static int sense_result(const uint8_t *sense, int slen, const char *what, char *err, size_t errlen)
+{
+        struct sg_scsi_sense_hdr ssh;
+        uint8_t ata_err = 0, ata_st = 0;
+        bool have_ata = ata_regs(sense, slen, &ata_err, &ata_st);
+        char key[48] = "", asc[96] = "";
+
+        if (!sg_scsi_normalize_sense(sense, slen, &ssh))
+                return sm_errf(err, errlen, -EREMOTEIO, "%s: CHECK CONDITION without sense data",
+                               what);
+        /* NO SENSE / RECOVERED ERROR with a clean ATA status is a success (as
+         * smartctl's scsiSimpleSenseFilter); anything else is a refusal. */
+        if ((ssh.sense_key == 0x0 || ssh.sense_key == 0x1) &&
+            !(have_ata && (ata_st & ATA_STATUS_ERR)))
+                return 0;
+        sg_get_sense_key_str(ssh.sense_key, sizeof(key), key);
+        sg_get_asc_ascq_str(ssh.asc, ssh.ascq, sizeof(asc), asc);
+        if (have_ata && ssh.asc == 0 && ssh.ascq == 0)
+                return sm_errf(err, errlen, -EREMOTEIO, "%s: ATA status %02Xh error %02Xh (%s)",
+                               what, ata_st, ata_err, key);
+        if (have_ata)
+                return sm_errf(err, errlen, -EREMOTEIO, "%s: ATA status %02Xh error %02Xh (%s, %s)",
+                               what, ata_st, ata_err, key, asc);
+        return sm_errf(err, errlen, -EREMOTEIO, "%s: %s, %s", what, key, asc);
+}
+
+/* What a finished pass-through command came to: 0, or a negative errno and why. */
+static int pt_result(struct sg_pt_base *pt, int r, int timeout_s, int len, const uint8_t *sense,
+                     const char *what, char *err, size_t errlen)
+{
+        char b[96];
+        int e, resid;
+
+        if (r < 0)
+                return sm_errf(err, errlen, r, "%s: %s", what, strerror(-r));
+        if (r == SCSI_PT_DO_TIMEOUT)
+                return sm_errf(err, errlen, -ETIMEDOUT, "%s: timed out after %d s", what,
+                               timeout_s);
+        if (r > 0)
+                return sm_errf(err, errlen, -EIO, "%s: cannot submit (sg_pt %d)", what, r);
+        switch (get_scsi_pt_result_category(pt)) {
+        case SCSI_PT_RESULT_GOOD:
+                break;
+        case SCSI_PT_RESULT_SENSE:
+                r = sense_result(sense, get_scsi_pt_sense_len(pt), what, err, errlen);
+                if (r < 0)
+                        return r;
+                break;
+        case SCSI_PT_RESULT_STATUS:
+                return sm_errf(err, errlen, -EREMOTEIO, "%s: SCSI status %02Xh", what,
+                               (unsigned)get_scsi_pt_status_response(pt));
+        case SCSI_PT_RESULT_TRANSPORT_ERR:
+                return sm_errf(err, errlen, -ECOMM, "%s: transport error: %s", what,
+                               get_scsi_pt_transport_err_str(pt, sizeof(b), b));
+        case SCSI_PT_RESULT_OS_ERR:
+        default:
+                e = get_scsi_pt_os_err(pt);
+                e = e > 0 ? e : EIO;
+                return sm_errf(err, errlen, -e, "%s: %s", what, strerror(e));
+        }
+        resid = get_scsi_pt_resid(pt);
+        if (resid > 0)
+                return sm_errf(err, errlen, -ENODATA, "%s: short transfer (%d of %d bytes)", what,
+                               len - resid, len);
+        return 0;
+}
+
 int sm_sat_read_log(int fd, bool gpl, uint8_t log, uint16_t page, uint16_t count, uint8_t *buf,
                     int timeout_ms, char *err, size_t errlen)
 {
@@ -86,13 +156,11 @@ int sm_sat_read_log(int fd, bool gpl, uint8_t log, uint16_t page, uint16_t count
         int len = count * SM_ATA_LOG_SECTOR,
             timeout_s = timeout_ms > 0 ? (timeout_ms + 999) / 1000 : 1;
         char what[64];
-        int r, cat, ret = 0;
+        int r;
 
         cmd_name(what, sizeof(what), gpl, log, page, count);
-        if (count == 0 || count > MAX_PAGES_PER_READ) {
-                snprintf(err, errlen, "%s: bad page count", what);
-                return -EINVAL;
-        }
+        if (count == 0 || count > MAX_PAGES_PER_READ)
+                return sm_errf(err, errlen, -EINVAL, "%s: bad page count", what);
         sm_sat_cdb_read_log(cdb, gpl, log, page, count);
         memset(buf, 0, (size_t)len);
         memset(sense, 0, sizeof(sense));
@@ -103,89 +171,9 @@ int sm_sat_read_log(int fd, bool gpl, uint8_t log, uint16_t page, uint16_t count
         set_scsi_pt_sense(pt, sense, sizeof(sense));
         set_scsi_pt_data_in(pt, buf, len);
         r = do_scsi_pt(pt, -1, timeout_s, 0);
-        if (r < 0) {
-                snprintf(err, errlen, "%s: %s", what, strerror(-r));
-                ret = r;
-                goto out;
-        }
-        if (r == SCSI_PT_DO_TIMEOUT) {
-                snprintf(err, errlen, "%s: timed out after %d s", what, timeout_s);
-                ret = -ETIMEDOUT;
-                goto out;
-        }
-        if (r > 0) {
-                snprintf(err, errlen, "%s: cannot submit (sg_pt %d)", what, r);
-                ret = -EIO;
-                goto out;
-        }
-        cat = get_scsi_pt_result_category(pt);
-        switch (cat) {
-        case SCSI_PT_RESULT_GOOD:
-                break;
-        case SCSI_PT_RESULT_SENSE: {
-                struct sg_scsi_sense_hdr ssh;
-                int slen = get_scsi_pt_sense_len(pt);
-                uint8_t ata_err = 0, ata_st = 0;
-                bool have_ata = ata_regs(sense, slen, &ata_err, &ata_st);
-                char key[48] = "", asc[96] = "";
-
-                if (!sg_scsi_normalize_sense(sense, slen, &ssh)) {
-                        snprintf(err, errlen, "%s: CHECK CONDITION without sense data", what);
-                        ret = -EREMOTEIO;
-                        goto out;
-                }
-                /* NO SENSE / RECOVERED ERROR with a clean ATA status is a success (as
-                 * smartctl's scsiSimpleSenseFilter); anything else is a refusal. */
-                if ((ssh.sense_key == 0x0 || ssh.sense_key == 0x1) &&
-                    !(have_ata && (ata_st & ATA_STATUS_ERR)))
-                        break;
-                sg_get_sense_key_str(ssh.sense_key, sizeof(key), key);
-                sg_get_asc_ascq_str(ssh.asc, ssh.ascq, sizeof(asc), asc);
-                if (have_ata && ssh.asc == 0 && ssh.ascq == 0)
-                        snprintf(err, errlen, "%s: ATA status %02Xh error %02Xh (%s)", what, ata_st,
-                                 ata_err, key);
-                else if (have_ata)
-                        snprintf(err, errlen, "%s: ATA status %02Xh error %02Xh (%s, %s)", what,
-                                 ata_st, ata_err, key, asc);
-                else
-                        snprintf(err, errlen, "%s: %s, %s", what, key, asc);
-                ret = -EREMOTEIO;
-                goto out;
-        }
-        case SCSI_PT_RESULT_STATUS:
-                snprintf(err, errlen, "%s: SCSI status %02Xh", what,
-                         (unsigned)get_scsi_pt_status_response(pt));
-                ret = -EREMOTEIO;
-                goto out;
-        case SCSI_PT_RESULT_TRANSPORT_ERR: {
-                char b[96];
-
-                snprintf(err, errlen, "%s: transport error: %s", what,
-                         get_scsi_pt_transport_err_str(pt, sizeof(b), b));
-                ret = -ECOMM;
-                goto out;
-        }
-        case SCSI_PT_RESULT_OS_ERR:
-        default: {
-                int e = get_scsi_pt_os_err(pt);
-
-                snprintf(err, errlen, "%s: %s", what, strerror(e > 0 ? e : EIO));
-                ret = e > 0 ? -e : -EIO;
-                goto out;
-        }
-        }
-        {
-                int resid = get_scsi_pt_resid(pt);
-
-                if (resid > 0) {
-                        snprintf(err, errlen, "%s: short transfer (%d of %d bytes)", what,
-                                 len - resid, len);
-                        ret = -ENODATA;
-                }
-        }
-out:
+        r = pt_result(pt, r, timeout_s, len, sense, what, err, errlen);
         destruct_scsi_pt_obj(pt);
-        return ret;
+        return r;
 }
 
 /* ---- the read sequence ---- */
