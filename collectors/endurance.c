@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 enum field { NORMALIZED, RAW };
 
 /* Life: an attribute carrying remaining life in percent (used = 100 - remaining). */
@@ -146,85 +148,73 @@ static void why_add(struct sm_endurance *e, const char *fmt, ...)
         va_end(ap);
 }
 
-void sm_endurance_ata(const struct sm_endurance_attr *attrs, size_t n, const char *family,
-                      bool in_db, uint32_t sector_size, const struct sm_endurance_devstat *ds,
-                      struct sm_endurance *e)
+/* OEM (Dell) Intel firmware: a "Total_LBAs_Written" equal to Host_Writes_32MiB
+ * counts 32 MiB units, and so its LBA counters are not LBAs. */
+static bool lba_counters_suspect(const struct sm_endurance_attr *attrs, size_t n)
 {
-        bool have_ds = ds && ds->read_ok;
-        bool lba_suspect = false;
-        const char *no_ds_used, *no_ds_bytes, *no_attr;
+        const struct sm_endurance_attr *h32 = find(attrs, n, "Host_Writes_32MiB", 0);
 
-        memset(e, 0, sizeof(*e));
-        if (sector_size == 0)
-                sector_size = 512;
-        if (!attrs)
-                n = 0;
+        for (size_t i = 0; h32 && i < n; i++) {
+                if (name_is(&attrs[i], "Total_LBAs_Written") && attrs[i].raw == h32->raw &&
+                    h32->raw != 0)
+                        return true;
+        }
+        return false;
+}
 
-        /* Device Statistics first: vendor-neutral and defined by ACS. */
-        if (have_ds && ds->used_present) {
+/* Life used from the first life rule of the drive's family that its attributes answer. */
+static void life_from_attrs(const struct sm_endurance_attr *attrs, size_t n, const char *family,
+                            struct sm_endurance *e)
+{
+        for (size_t r = 0; r < ARRAY_SIZE(life_rules); r++) {
+                const struct life_rule *lr = &life_rules[r];
+                const struct sm_endurance_attr *x;
+                uint64_t remaining;
+
+                if (!family_has(family, lr->family))
+                        continue;
+                x = find(attrs, n, lr->name, lr->id);
+                if (!x)
+                        continue;
+                if (lr->field == NORMALIZED && !x->value_valid)
+                        continue;
+                remaining = lr->field == NORMALIZED ? x->value : x->raw;
+                if (remaining > 100)
+                        continue; /* not a percentage: no reading */
+                e->used = (struct sm_endurance_item){true, SM_ENDURANCE_ATTRIBUTE, x->id};
+                e->used_ratio = (double)(100 - remaining) / 100.0;
+                return;
+        }
+}
+
+/* Device Statistics first: vendor-neutral and defined by ACS. */
+static void from_devstat(const struct sm_endurance_devstat *ds, uint32_t sector_size,
+                         struct sm_endurance *e)
+{
+        if (!ds || !ds->read_ok)
+                return;
+        if (ds->used_present) {
                 e->used = (struct sm_endurance_item){true, SM_ENDURANCE_DEVSTAT, 0};
                 e->used_ratio = (double)ds->percentage_used / 100.0;
         }
-        if (have_ds && ds->written_present &&
-            mul_ok(ds->sectors_written, sector_size, &e->written_bytes))
+        if (ds->written_present && mul_ok(ds->sectors_written, sector_size, &e->written_bytes))
                 e->written = (struct sm_endurance_item){true, SM_ENDURANCE_DEVSTAT, 0};
-        if (have_ds && ds->read_present && mul_ok(ds->sectors_read, sector_size, &e->read_bytes))
+        if (ds->read_present && mul_ok(ds->sectors_read, sector_size, &e->read_bytes))
                 e->read = (struct sm_endurance_item){true, SM_ENDURANCE_DEVSTAT, 0};
+}
 
-        if (in_db) {
-                const struct sm_endurance_attr *h32 = find(attrs, n, "Host_Writes_32MiB", 0);
+/* Why each missing value is missing. */
+static void explain_missing(const struct sm_endurance_devstat *ds, bool in_db, bool lba_suspect,
+                            struct sm_endurance *e)
+{
+        const char *no_ds_used = !ds            ? "Device Statistics not read"
+                                 : !ds->read_ok ? "no Device Statistics"
+                                                : "no Device Statistics page 07h";
+        const char *no_ds_bytes = !ds            ? "Device Statistics not read"
+                                  : !ds->read_ok ? "no Device Statistics"
+                                                 : "no Device Statistics page 01h";
+        const char *no_attr = in_db ? NULL : "model not in the drive database";
 
-                /* OEM (Dell) Intel firmware: a "Total_LBAs_Written" equal to Host_Writes_32MiB
-                 * counts 32 MiB units, and so its LBA counters are not LBAs. */
-                for (size_t i = 0; h32 && i < n; i++) {
-                        if (name_is(&attrs[i], "Total_LBAs_Written") && attrs[i].raw == h32->raw &&
-                            h32->raw != 0)
-                                lba_suspect = true;
-                }
-                if (!e->used.present) {
-                        for (size_t r = 0; r < sizeof(life_rules) / sizeof(life_rules[0]); r++) {
-                                const struct life_rule *lr = &life_rules[r];
-                                const struct sm_endurance_attr *x;
-                                uint64_t remaining;
-
-                                if (!family_has(family, lr->family))
-                                        continue;
-                                x = find(attrs, n, lr->name, lr->id);
-                                if (!x)
-                                        continue;
-                                if (lr->field == NORMALIZED && !x->value_valid)
-                                        continue;
-                                remaining = lr->field == NORMALIZED ? x->value : x->raw;
-                                if (remaining > 100)
-                                        continue; /* not a percentage: no reading */
-                                e->used = (struct sm_endurance_item){true, SM_ENDURANCE_ATTRIBUTE,
-                                                                     x->id};
-                                e->used_ratio = (double)(100 - remaining) / 100.0;
-                                break;
-                        }
-                }
-                if (!e->written.present &&
-                    bytes_from(write_rules, sizeof(write_rules) / sizeof(write_rules[0]), attrs, n,
-                               sector_size, lba_suspect, &e->written_bytes, &e->written.attr)) {
-                        e->written.present = true;
-                        e->written.source = SM_ENDURANCE_ATTRIBUTE;
-                }
-                if (!e->read.present &&
-                    bytes_from(read_rules, sizeof(read_rules) / sizeof(read_rules[0]), attrs, n,
-                               sector_size, lba_suspect, &e->read_bytes, &e->read.attr)) {
-                        e->read.present = true;
-                        e->read.source = SM_ENDURANCE_ATTRIBUTE;
-                }
-        }
-
-        /* Why each missing value is missing. */
-        no_ds_used = !ds            ? "Device Statistics not read"
-                     : !ds->read_ok ? "no Device Statistics"
-                                    : "no Device Statistics page 07h";
-        no_ds_bytes = !ds            ? "Device Statistics not read"
-                      : !ds->read_ok ? "no Device Statistics"
-                                     : "no Device Statistics page 01h";
-        no_attr = in_db ? NULL : "model not in the drive database";
         if (!e->used.present)
                 why_add(e, "life used: %s, %s", no_ds_used,
                         no_attr ? no_attr : "no life attribute known for this drive family");
@@ -237,4 +227,36 @@ void sm_endurance_ata(const struct sm_endurance_attr *attrs, size_t n, const cha
                         : lba_suspect ? "Total_LBAs_Read unit unknown (this firmware's "
                                         "Total_LBAs_Written counts 32 MiB units)"
                                       : "no host-read attribute known for this drive family");
+}
+
+void sm_endurance_ata(const struct sm_endurance_attr *attrs, size_t n, const char *family,
+                      bool in_db, uint32_t sector_size, const struct sm_endurance_devstat *ds,
+                      struct sm_endurance *e)
+{
+        bool lba_suspect = false;
+
+        memset(e, 0, sizeof(*e));
+        if (sector_size == 0)
+                sector_size = 512;
+        if (!attrs)
+                n = 0;
+        from_devstat(ds, sector_size, e);
+        if (in_db) {
+                lba_suspect = lba_counters_suspect(attrs, n);
+                if (!e->used.present)
+                        life_from_attrs(attrs, n, family, e);
+                if (!e->written.present &&
+                    bytes_from(write_rules, ARRAY_SIZE(write_rules), attrs, n, sector_size,
+                               lba_suspect, &e->written_bytes, &e->written.attr)) {
+                        e->written.present = true;
+                        e->written.source = SM_ENDURANCE_ATTRIBUTE;
+                }
+                if (!e->read.present &&
+                    bytes_from(read_rules, ARRAY_SIZE(read_rules), attrs, n, sector_size,
+                               lba_suspect, &e->read_bytes, &e->read.attr)) {
+                        e->read.present = true;
+                        e->read.source = SM_ENDURANCE_ATTRIBUTE;
+                }
+        }
+        explain_missing(ds, in_db, lba_suspect, e);
 }
