@@ -6,6 +6,7 @@
  * external assets. Every string that is not a literal goes through esc().
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,15 +137,15 @@ static void dd_begin(struct sm_buf *b, const char *term)
 
 /* ===== sparklines (agent/trend.h) ===== */
 
-/* A sparkline's viewBox: W x H user units, the line PAD units from the top and bottom. */
+/* A sparkline's viewBox: W x H user units (integers), the line PAD units from the top and
+ * bottom; the image is stretched to its CSS box (preserveAspectRatio none). */
 struct spark_box {
-        double w, h;
+        int w, h, pad;
         const char *cls;
 };
 
-static const struct spark_box spark_card = {100, 24, "spark"}, spark_page = {300, 80, "spark big"};
-
-#define SPARK_PAD 2.0
+static const struct spark_box spark_card = {1000, 240, 20, "spark"},
+                              spark_page = {3000, 800, 20, "spark big"};
 
 /* "30 days", "20 hours", "45 minutes" (rounded). */
 static void fmt_span(int64_t s, char *buf, size_t n)
@@ -167,16 +168,11 @@ static void fmt_life_e4(int v, char *buf, size_t n)
 }
 
 /* The words of a series: life used first to last, temperature lowest to highest. */
-static void spark_words(const struct sm_trend *t, const struct sm_trend_series *s, char *buf,
-                        size_t n)
+static void spark_words(const struct sm_trend *t, const struct sm_trend_series *s, int lo, int hi,
+                        char *buf, size_t n)
 {
         char a[24], z[24], span[32];
-        int lo = s->v[0], hi = s->v[0];
 
-        for (unsigned i = 1; i < s->n; i++) {
-                lo = s->v[i] < lo ? s->v[i] : lo;
-                hi = s->v[i] > hi ? s->v[i] : hi;
-        }
         fmt_span((int64_t)s->dt[s->n - 1], span, sizeof(span));
         if (s == &t->life) {
                 fmt_life_e4(s->v[0], a, sizeof(a));
@@ -189,16 +185,31 @@ static void spark_words(const struct sm_trend *t, const struct sm_trend_series *
         }
 }
 
+/* v (0..99999) in decimal at p; returns the end. */
+static char *put_uint(char *p, long v)
+{
+        char d[8];
+        int k = 0;
+
+        do
+                d[k++] = (char)('0' + v % 10);
+        while ((v /= 10) > 0 && k < (int)sizeof(d));
+        while (k > 0)
+                *p++ = d[--k];
+        return p;
+}
+
 /*
  * One series as an inline SVG polyline: x from the first to the last point's time
- * across the width, y from the highest value (top) to the lowest (bottom); a flat
- * series is drawn across the middle. The image's name and the text line after it
- * say the same in words (the text is for text browsers; screen readers read the name).
+ * across the width, y from the highest value (top) to the lowest (bottom), both
+ * rounded to whole units; a flat series is drawn across the middle. The image's name
+ * and the text line after it say the same in words (the text is for text browsers;
+ * screen readers read the name).
  */
 static void sparkline(struct sm_buf *b, const struct sm_trend *t, const struct sm_trend_series *s,
                       const struct spark_box *box, const char *term)
 {
-        char words[160];
+        char words[160], pts[SM_TREND_POINTS * 12], *p = pts;
         int lo = s->v[0], hi = s->v[0];
         double span = s->dt[s->n - 1];
 
@@ -206,20 +217,25 @@ static void sparkline(struct sm_buf *b, const struct sm_trend *t, const struct s
                 lo = s->v[i] < lo ? s->v[i] : lo;
                 hi = s->v[i] > hi ? s->v[i] : hi;
         }
-        spark_words(t, s, words, sizeof(words));
+        for (unsigned i = 0; i < s->n; i++) {
+                long x = lround(box->w * (s->dt[i] / span)),
+                     y = hi == lo ? box->h / 2
+                                  : lround(box->pad + (box->h - 2 * box->pad) *
+                                                              ((double)(hi - s->v[i]) / (hi - lo)));
+
+                if (i)
+                        *p++ = ' ';
+                p = put_uint(p, x);
+                *p++ = ',';
+                p = put_uint(p, y);
+        }
+        spark_words(t, s, lo, hi, words, sizeof(words));
         dd_begin(b, term);
         sm_buf_printf(b,
-                      "<svg class=\"%s%s\" viewBox=\"0 0 %.0f %.0f\" preserveAspectRatio=\"none\" "
+                      "<svg class=\"%s%s\" viewBox=\"0 0 %d %d\" preserveAspectRatio=\"none\" "
                       "role=\"img\" aria-label=\"%s\"><title>%s</title><polyline points=\"",
                       box->cls, s == &t->temp ? " temp" : "", box->w, box->h, words, words);
-        for (unsigned i = 0; i < s->n; i++) {
-                double x = box->w * s->dt[i] / span,
-                       y = hi == lo ? box->h / 2
-                                    : SPARK_PAD + (box->h - 2 * SPARK_PAD) * (hi - s->v[i]) /
-                                                          (double)(hi - lo);
-
-                sm_buf_printf(b, "%s%.1f,%.1f", i ? " " : "", x, y);
-        }
+        sm_buf_append(b, pts, (size_t)(p - pts));
         sm_buf_printf(b, "\"/></svg><span class=\"trend mute\" aria-hidden=\"true\">%s</span></dd>",
                       words);
 }

@@ -459,9 +459,32 @@ static int collect(const char *dir, unsigned reps)
         return 0;
 }
 
+/*
+ * trend: 60 days of history before the read, one sample a day (life used 0.01 % a day
+ * lower going back, temperature 0-4 C lower), so every drive that reports either has
+ * the 48-point sparklines of agent/trend.h.
+ */
+static void past_days(struct sm_tracker *t, const struct sm_device_state *d,
+                      const struct sm_hist_sample *now, const struct sm_verdict_input *in)
+{
+        for (int i = 0; i < 60; i++) {
+                struct sm_hist_sample s = *now;
+                struct sm_risk r;
+                int back = 60 - i;
+
+                s.t = now->t - (int64_t)back * 86400;
+                s.life_e4 = s.life_e4 > back ? (uint16_t)(s.life_e4 - back) : 0;
+                s.temp_max_c = (int8_t)(s.temp_max_c - i % 5);
+                s.power_on_s =
+                        s.power_on_s > (uint32_t)back * 86400 ? s.power_on_s - back * 86400 : 0;
+                sm_tracker_update(t, NULL, d->id.name, &s, 0, in, &r);
+        }
+}
+
 /* The demo drives (every capture in dir, read through the real collectors, with their
- * forecast and verdict), cloned round-robin up to n (0: as many as there are). */
-static struct sm_device_state *demo_devices(const char *dir, size_t *n)
+ * forecast and verdict; with a 60-day history when trend), cloned round-robin up to n
+ * (0: as many as there are). */
+static struct sm_device_state *demo_devices(const char *dir, size_t *n, bool trend)
 {
         struct sm_tracker *t = sm_tracker_new(NULL, false);
         struct sm_device_id *ids = NULL;
@@ -490,6 +513,8 @@ static struct sm_device_state *demo_devices(const char *dir, size_t *n)
                 d->last_success_ts = d->last_attempt_ts = sm_now_real_s();
                 d->reads_total = 1;
                 sm_risk_input(d, (int64_t)d->last_success_ts, &smp, &in);
+                if (trend)
+                        past_days(t, d, &smp, &in);
                 sm_tracker_update(t, NULL, d->id.name, &smp, sm_device_capacity(d), &in, &d->risk);
                 m++;
         }
@@ -509,17 +534,19 @@ static struct sm_device_state *demo_devices(const char *dir, size_t *n)
 }
 
 /* Render cost of each body of one snapshot: Prometheus vs the HTML pages (issue #15). */
-static int render(const char *dir, unsigned reps)
+static int render(const char *dir, unsigned reps, bool trend)
 {
         const size_t sizes[2] = {0, 1000};
         struct sm_agent_stats stats = {.collection_ts = sm_now_real_s(), .collections_total = 1};
 
+        printf("trend=%s, snapshot bytes per device: %zu (of which the trend %zu)\n",
+               trend ? "60 days" : "none", sizeof(struct sm_device_state), sizeof(struct sm_trend));
         printf("%7s | %10s %10s %10s %10s | %9s %9s | %10s %10s %9s\n", "devices", "prom ms",
                "json ms", "landing ms", "devpage ms", "landing/p", "pages/p", "prom B", "landing B",
                "page B avg");
         for (int k = 0; k < 2; k++) {
                 size_t n = sizes[k];
-                struct sm_device_state *devs = demo_devices(dir, &n);
+                struct sm_device_state *devs = demo_devices(dir, &n, trend);
                 struct sm_view v = {.generation = 1, .ready = true, .stats = &stats};
                 double t[4] = {0};
                 size_t bytes[3] = {0};
@@ -580,7 +607,8 @@ int main(int argc, char **argv)
                 return client((unsigned)atoi(argv[2]), argv[3], (unsigned)atoi(argv[4]),
                               strcmp(argv[5], "gzip") == 0);
         if (argc >= 3 && strcmp(argv[1], "--render") == 0)
-                return render(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20);
+                return render(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20,
+                              argc >= 5 && strcmp(argv[4], "--trend") == 0);
         if (argc >= 3 && strcmp(argv[1], "--collect") == 0)
                 return collect(argv[2], argc >= 4 ? (unsigned)atoi(argv[3]) : 20);
         for (int i = 1; i < argc; i++) {
@@ -595,7 +623,7 @@ int main(int argc, char **argv)
                                 "usage: %s [--requests N] [--rounds R] [--data DIR]\n"
                                 "       %s --client PORT PATH N gzip|plain\n"
                                 "       %s --collect DIR [REPEATS]\n"
-                                "       %s --render DIR [REPEATS]\n",
+                                "       %s --render DIR [REPEATS [--trend]]\n",
                                 argv[0], argv[0], argv[0], argv[0]);
                         return 2;
                 }

@@ -8,7 +8,7 @@ drive present, the worn P4500 at 75 % with its days left, the critical drives as
 critical with their reasons, worst first, no horizontal overflow at 375 px, the page
 well-formed, the hostile string escaped. Screenshots: OUTDIR/page-1280.png, page-375.png,
 device-375.png, device-trend-375.png (top of a page with a trend), card-DRIVE-WIDTH.png
-(the cards with sparklines).
+(the cards with sparklines), card-trend-light.png / card-trend-dark.png.
 
 Sparklines: --state.dir is seeded with history files this test encodes itself from the
 documented format (agent/history.h, docs/health.md; zlib.crc32), for two drives with known
@@ -206,7 +206,7 @@ def trend_points(samples, P=48):
     return life, temp
 
 
-def spark_xy(points, w, h, pad=2.0):
+def spark_xy(points, w, h, pad=20):
     t0, t1 = points[0][0], points[-1][0]
     lo, hi = min(v for _, v in points), max(v for _, v in points)
     return [(w * (t - t0) / (t1 - t0), h / 2 if hi == lo else pad + (h - 2 * pad) * (hi - v) / (hi - lo))
@@ -239,7 +239,8 @@ def parse_points(s):
 
 
 def same_points(got, want):
-    return len(got) == len(want) and all(abs(a - c) <= 0.051 and abs(b - d) <= 0.051
+    # whole units, rounded
+    return len(got) == len(want) and all(abs(a - c) <= 0.5001 and abs(b - d) <= 0.5001
                                           for (a, b), (c, d) in zip(got, want))
 
 
@@ -353,15 +354,15 @@ def main():
         for stem, (res, lp, tp, lw, tw) in trends.items():
             page = get(port, f"/device/{stem}")[1].decode()
             well_formed(page.encode(), f"/device/{stem}")
-            svgs = re.findall(r'<svg class="spark big( temp)?" viewBox="0 0 300 80"[^>]*'
+            svgs = re.findall(r'<svg class="spark big( temp)?" viewBox="0 0 3000 800"[^>]*'
                               r'role="img" aria-label="([^"]*)"><title>([^<]*)</title>'
                               r'<polyline points="([^"]*)"/></svg>', page)
             check(len(svgs) == 2, f"/device/{stem}: two large sparklines ({len(svgs)})")
             for (temp, label, title, pts), pts_want, words in zip(svgs, (lp, tp), (lw, tw)):
                 words = words.replace("\u00b0", "&deg;")
                 check(label == words and title == words, f"/device/{stem}: {label!r} vs {words!r}")
-                check(same_points(parse_points(pts), spark_xy(pts_want, 300, 80)),
-                      f"/device/{stem}: points {pts[:60]}... vs {spark_xy(pts_want, 300, 80)[:2]}")
+                check(same_points(parse_points(pts), spark_xy(pts_want, 3000, 800)),
+                      f"/device/{stem}: points {pts[:60]}... vs {spark_xy(pts_want, 3000, 800)[:2]}")
         nohist = get(port, "/device/nvme-intel-p4500-worn")[1]
         check(b"<svg" not in nohist and b"trend" not in nohist.split(b"<table>")[0],
               "/device without history: no sparkline")
@@ -452,10 +453,10 @@ def main():
                           f"{width}: {name}: role {g['role']}, label {g['label']!r} vs {words!r}")
                     check(g["text"] == words and words in c["text"],
                           f"{width}: {name}: text line {g['text']!r} vs {words!r}")
-                    check(g["vb"] == "0 0 100 24" and same_points(parse_points(g["points"]),
-                                                                   spark_xy(pts_want, 100, 24)),
+                    check(g["vb"] == "0 0 1000 240" and same_points(parse_points(g["points"]),
+                                                                   spark_xy(pts_want, 1000, 240)),
                           f"{width}: {name}: points {g['points'][:60]}... vs "
-                          f"{spark_xy(pts_want, 100, 24)[:2]}")
+                          f"{spark_xy(pts_want, 1000, 240)[:2]}")
                     check(g["w"] > 50 and g["h"] > 10, f"{width}: {name}: drawn {g['w']}x{g['h']}")
             for name in trends:
                 r = cdp.eval(f"(r => [r.x, r.y + scrollY, r.width, r.height])(document."
@@ -466,6 +467,29 @@ def main():
                     f.write(base64.b64decode(shot["data"]))
             crit = [c for c in cards if c["state"] == "critical"]
             check(len(crit) >= 2, f"demo has critical drives: {len(crit)}")
+        # Dark mode: the lines take the page's text colour (life) and warning colour
+        # (temperature), which change with the scheme; the card stays readable.
+        colours = {}
+        for scheme in ("light", "dark"):
+            cdp.call("Emulation.setEmulatedMedia",
+                     features=[{"name": "prefers-color-scheme", "value": scheme}])
+            cdp.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
+            time.sleep(0.5)
+            colours[scheme] = cdp.eval("""(c => [...c.querySelectorAll('svg')].map(g =>
+                getComputedStyle(g).color).concat([getComputedStyle(document.body).color,
+                getComputedStyle(c).backgroundColor]))(document.getElementById(
+                'dev-nvme-intel-optane-m10'))""")
+            r = cdp.eval("(r => [r.x, r.y + scrollY, r.width, r.height])(document."
+                         "getElementById('dev-nvme-intel-optane-m10').getBoundingClientRect())")
+            shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                            clip=dict(x=r[0], y=r[1], width=r[2], height=r[3], scale=1))
+            with open(os.path.join(OUT, f"card-trend-{scheme}.png"), "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+        for scheme, (life_c, temp_c, body_c, card_bg) in colours.items():
+            check(life_c == body_c and temp_c not in (life_c, card_bg),
+                  f"{scheme}: line colours {life_c}, {temp_c} (text {body_c}, card {card_bg})")
+        check(colours["light"] != colours["dark"], f"sparklines follow the scheme: {colours}")
+        cdp.call("Emulation.setEmulatedMedia", features=[])
         cdp.call("Page.navigate", url=f"http://127.0.0.1:{port}/device/nvme-intel-p4500-worn")
         time.sleep(0.5)
         cdp.call("Emulation.setDeviceMetricsOverride", width=375, height=900,
