@@ -541,15 +541,15 @@ static int render(const char *dir, unsigned reps, bool trend)
 
         printf("trend=%s, snapshot bytes per device: %zu (of which the trend %zu)\n",
                trend ? "60 days" : "none", sizeof(struct sm_device_state), sizeof(struct sm_trend));
-        printf("%7s | %10s %10s %10s %10s | %9s %9s | %10s %10s %9s\n", "devices", "prom ms",
-               "json ms", "landing ms", "devpage ms", "landing/p", "pages/p", "prom B", "landing B",
-               "page B avg");
+        printf("%7s | %10s %10s %10s %10s | %9s %9s | %10s %10s %10s %9s\n", "devices", "prom ms",
+               "json ms", "landing ms", "devpage ms", "landing/p", "pages/p", "prom B", "json B",
+               "landing B", "page B avg");
         for (int k = 0; k < 2; k++) {
                 size_t n = sizes[k];
                 struct sm_device_state *devs = demo_devices(dir, &n, trend);
                 struct sm_view v = {.generation = 1, .ready = true, .stats = &stats};
                 double t[4] = {0};
-                size_t bytes[3] = {0};
+                size_t bytes[3] = {0}, json_bytes = 0;
 
                 if (!devs)
                         return 1;
@@ -571,6 +571,7 @@ static int render(const char *dir, unsigned reps, bool trend)
                         for (size_t i = 0; i < n; i++)
                                 free(dj[i].data);
                         free(dj);
+                        json_bytes = list.len;
                         free(list.data);
                         c0 = now_s(CLOCK_THREAD_CPUTIME_ID);
                         if (sm_render_landing(&v, &b) < 0)
@@ -590,9 +591,10 @@ static int render(const char *dir, unsigned reps, bool trend)
                 }
                 for (int i = 0; i < 4; i++)
                         t[i] = t[i] * 1e3 / reps;
-                printf("%7zu | %10.3f %10.3f %10.3f %10.3f | %8.2fx %8.2fx | %10zu %10zu %9zu\n", n,
-                       t[0], t[1], t[2], t[3], t[2] / t[0], t[3] / t[0], bytes[0], bytes[1],
-                       bytes[2] / n);
+                printf("%7zu | %10.3f %10.3f %10.3f %10.3f | %8.2fx %8.2fx | %10zu %10zu %10zu "
+                       "%9zu\n",
+                       n, t[0], t[1], t[2], t[3], t[2] / t[0], t[3] / t[0], bytes[0], json_bytes,
+                       bytes[1], bytes[2] / n);
                 free(devs);
         }
         return 0;
