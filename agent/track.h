@@ -34,8 +34,8 @@ struct sm_tracker *sm_tracker_free(struct sm_tracker *t);
 /*
  * After a successful collection of a drive: fold s into the drive's history
  * (loading it on first sight), queue a write when a new hour began, and fill
- * ret with the forecast, the verdict and the trend (agent/trend.h). key: sm_history_key(), or NULL when the
- * drive has no stable identity (then `name` keys an in-memory history).
+ * ret with the forecast, the verdict and the trend (agent/trend.h). key: sm_history_key(), or NULL
+ * when the drive has no stable identity (then `name` keys an in-memory history).
  */
 void sm_tracker_update(struct sm_tracker *t, const char *key, const char *name,
                        const struct sm_hist_sample *s, uint64_t capacity,
