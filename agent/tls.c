@@ -135,12 +135,86 @@ static gnutls_datum_t datum(const char *s)
         return (gnutls_datum_t){.data = (unsigned char *)(uintptr_t)s, .size = (unsigned)strlen(s)};
 }
 
-int sm_tls_new(const struct sm_webcfg *c, struct sm_tls **ret, char *err, size_t errlen)
+/* The certificate chain and its key, checked as Go's tls.X509KeyPair does. */
+static int load_key_pair(struct sm_tls *t, const struct sm_webcfg *c, char *err, size_t errlen)
 {
-        struct sm_tls *t = calloc(1, sizeof(*t));
         gnutls_certificate_credentials_t check = NULL;
         gnutls_datum_t cert = datum(c->cert_pem ? c->cert_pem : ""),
                        key = datum(c->key_pem ? c->key_pem : "");
+        int r;
+
+        /* Both parse and the key belongs to the cert. */
+        r = gnutls_certificate_allocate_credentials(&check);
+        if (r == 0)
+                r = gnutls_certificate_set_x509_key_mem2(check, &cert, &key, GNUTLS_X509_FMT_PEM,
+                                                         NULL, 0);
+        if (check)
+                gnutls_certificate_free_credentials(check);
+        if (r < 0)
+                return sm_errf(err, errlen, -EINVAL, "%s: failed to load the key pair: %s", c->path,
+                               gnutls_strerror(r));
+        t->n_pcert = MAX_CHAIN;
+        r = gnutls_pcert_list_import_x509_raw(t->pcert, &t->n_pcert, &cert, GNUTLS_X509_FMT_PEM, 0);
+        if (r < 0) {
+                t->n_pcert = 0;
+                return sm_errf(err, errlen, -EINVAL, "%s: certificate: %s", c->path,
+                               gnutls_strerror(r));
+        }
+        r = gnutls_privkey_init(&t->key);
+        if (r == 0)
+                r = gnutls_privkey_import_x509_raw(t->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+        if (r < 0)
+                return sm_errf(err, errlen, -EINVAL, "%s: key: %s", c->path, gnutls_strerror(r));
+        return 0;
+}
+
+/* Go ignores its own certificate's keyUsage; GnuTLS signs only with digitalSignature. */
+static int check_key_usage(const struct sm_tls *t, const struct sm_webcfg *c, char *err,
+                           size_t errlen)
+{
+        unsigned ku = 0;
+        gnutls_x509_crt_t leaf;
+        bool unusable;
+
+        if (gnutls_x509_crt_init(&leaf) != 0)
+                return 0;
+        unusable = gnutls_x509_crt_import(leaf, &t->pcert[0].cert, GNUTLS_X509_FMT_DER) == 0 &&
+                   gnutls_x509_crt_get_key_usage(leaf, &ku, NULL) == 0 &&
+                   !(ku & GNUTLS_KEY_DIGITAL_SIGNATURE);
+        gnutls_x509_crt_deinit(leaf);
+        if (unusable)
+                return sm_errf(err, errlen, -EINVAL,
+                               "%s: the certificate's keyUsage lacks digitalSignature: no TLS "
+                               "1.2 ECDHE or TLS 1.3 handshake can use it (GnuTLS enforces it; "
+                               "reissue it with keyUsage=digitalSignature)",
+                               c->path);
+        return 0;
+}
+
+/* The CAs client certificates are checked against (client_ca_file, else the system's). */
+static int load_trust(struct sm_tls *t, const struct sm_webcfg *c, char *err, size_t errlen)
+{
+        int r = gnutls_x509_trust_list_init(&t->trust, 0);
+
+        if (r < 0)
+                return sm_errf(err, errlen, -ENOMEM, "%s: trust list: %s", c->path,
+                               gnutls_strerror(r));
+        if (c->client_ca_set) {
+                gnutls_datum_t ca = datum(c->client_ca_pem ? c->client_ca_pem : "");
+
+                /* Like Go's AppendCertsFromPEM: what does not parse is skipped. */
+                if (ca.size)
+                        (void)gnutls_x509_trust_list_add_trust_mem(t->trust, &ca, NULL,
+                                                                   GNUTLS_X509_FMT_PEM, 0, 0);
+        } else if (c->client_auth >= SM_CLIENT_VERIFY_IF_GIVEN) {
+                (void)gnutls_x509_trust_list_add_system_trust(t->trust, 0, 0);
+        }
+        return 0;
+}
+
+int sm_tls_new(const struct sm_webcfg *c, struct sm_tls **ret, char *err, size_t errlen)
+{
+        struct sm_tls *t = calloc(1, sizeof(*t));
         char prio[2048];
         const char *where = NULL;
         int r;
@@ -148,80 +222,18 @@ int sm_tls_new(const struct sm_webcfg *c, struct sm_tls **ret, char *err, size_t
         if (!t)
                 return -ENOMEM;
         t->cfg = c;
-        /* The same check as Go's tls.X509KeyPair: both parse and the key belongs to the cert. */
-        r = gnutls_certificate_allocate_credentials(&check);
+        r = load_key_pair(t, c, err, errlen);
         if (r == 0)
-                r = gnutls_certificate_set_x509_key_mem2(check, &cert, &key, GNUTLS_X509_FMT_PEM,
-                                                         NULL, 0);
-        if (check)
-                gnutls_certificate_free_credentials(check);
-        if (r < 0) {
-                sm_tls_free(t);
-                return sm_errf(err, errlen, -EINVAL, "%s: failed to load the key pair: %s", c->path,
-                               gnutls_strerror(r));
-        }
-        t->n_pcert = MAX_CHAIN;
-        r = gnutls_pcert_list_import_x509_raw(t->pcert, &t->n_pcert, &cert, GNUTLS_X509_FMT_PEM, 0);
-        if (r < 0) {
-                t->n_pcert = 0;
-                sm_tls_free(t);
-                return sm_errf(err, errlen, -EINVAL, "%s: certificate: %s", c->path,
-                               gnutls_strerror(r));
-        }
-        {
-                unsigned ku = 0;
-                gnutls_x509_crt_t leaf;
-
-                /* Go ignores its own certificate's keyUsage; GnuTLS signs only with
-                 * digitalSignature. */
-                if (gnutls_x509_crt_init(&leaf) == 0) {
-                        if (gnutls_x509_crt_import(leaf, &t->pcert[0].cert, GNUTLS_X509_FMT_DER) ==
-                                    0 &&
-                            gnutls_x509_crt_get_key_usage(leaf, &ku, NULL) == 0 &&
-                            !(ku & GNUTLS_KEY_DIGITAL_SIGNATURE)) {
-                                gnutls_x509_crt_deinit(leaf);
-                                sm_tls_free(t);
-                                return sm_errf(err, errlen, -EINVAL,
-                                               "%s: the certificate's keyUsage lacks "
-                                               "digitalSignature: no TLS 1.2 ECDHE or TLS 1.3 "
-                                               "handshake can use it (GnuTLS enforces it; reissue "
-                                               "it with keyUsage=digitalSignature)",
-                                               c->path);
-                        }
-                        gnutls_x509_crt_deinit(leaf);
-                }
-        }
-        r = gnutls_privkey_init(&t->key);
+                r = check_key_usage(t, c, err, errlen);
+        if (r == 0 && (sm_tls_priority_string(c, prio, sizeof(prio)) < 0 ||
+                       gnutls_priority_init2(&t->prio, prio, &where, 0) < 0))
+                r = sm_errf(err, errlen, -EINVAL, "%s: TLS settings give no usable priority (%s)",
+                            c->path, where ? where : prio);
         if (r == 0)
-                r = gnutls_privkey_import_x509_raw(t->key, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+                r = load_trust(t, c, err, errlen);
         if (r < 0) {
                 sm_tls_free(t);
-                return sm_errf(err, errlen, -EINVAL, "%s: key: %s", c->path, gnutls_strerror(r));
-        }
-        if (sm_tls_priority_string(c, prio, sizeof(prio)) < 0 ||
-            (r = gnutls_priority_init2(&t->prio, prio, &where, 0)) < 0) {
-                sm_tls_free(t);
-                return sm_errf(err, errlen, -EINVAL,
-                               "%s: TLS settings give no usable priority (%s)", c->path,
-                               where ? where : prio);
-        }
-        r = gnutls_x509_trust_list_init(&t->trust, 0);
-        if (r == 0) {
-                if (c->client_ca_set) {
-                        gnutls_datum_t ca = datum(c->client_ca_pem ? c->client_ca_pem : "");
-
-                        /* Like Go's AppendCertsFromPEM: what does not parse is skipped. */
-                        if (ca.size)
-                                (void)gnutls_x509_trust_list_add_trust_mem(
-                                        t->trust, &ca, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-                } else if (c->client_auth >= SM_CLIENT_VERIFY_IF_GIVEN) {
-                        (void)gnutls_x509_trust_list_add_system_trust(t->trust, 0, 0);
-                }
-        }
-        if (r < 0) {
-                sm_tls_free(t);
-                return sm_errf(err, errlen, -ENOMEM, "%s: trust list: %s", c->path,
-                               gnutls_strerror(r));
+                return r;
         }
         *ret = t;
         return 0;
