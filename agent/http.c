@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -39,6 +40,17 @@ struct fixed {
 /* Listening sockets: every address of every --web.listen-address. */
 #define MAX_SOCKETS (4 * SM_MAX_LISTEN)
 
+/*
+ * The 200 answer to a scrape of the telemetry path, made once per snapshot and
+ * representation and queued for every scrape of it (an MHD response can be queued any
+ * number of times; MHD adds Date and Content-Length when it sends). s is the snapshot
+ * it was made from: r holds the reference, so s cannot be freed and reused while cached.
+ */
+struct cached_response {
+        const struct sm_snapshot *s;
+        struct MHD_Response *r;
+};
+
 struct sm_http {
         const struct sm_config *cfg;
         struct sm_store *store;
@@ -49,6 +61,9 @@ struct sm_http {
         struct sm_listener socks[MAX_SOCKETS];
         const char *spec[MAX_SOCKETS]; /* the --web.listen-address each came from */
         struct MHD_Daemon *daemons[MAX_SOCKETS];
+        /* [0] identity, [1] gzip; one lock for every listener's thread */
+        pthread_mutex_t cache_lock;
+        struct cached_response cache[2];
 };
 
 /* ===== fixed responses ===== */
@@ -245,10 +260,72 @@ static enum MHD_Result queue_not_modified(struct sm_http *h, struct MHD_Connecti
         return queue_with_body_headers(h, c, r, MHD_HTTP_NOT_MODIFIED, etag, ctype, gz);
 }
 
+/* A 200 response with body b (or its gzip) of snapshot s; the response holds its own reference. */
+static struct MHD_Response *body_response(struct sm_http *h, struct sm_snapshot *s,
+                                          const struct sm_body *b, const char *etag,
+                                          const char *ctype, bool gz)
+{
+        struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+                gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_snapshot,
+                sm_snapshot_ref(s));
+
+        if (!r) {
+                sm_snapshot_unref(s);
+                return NULL;
+        }
+        if (!add_body_headers(h, r, etag, ctype, gz)) {
+                MHD_destroy_response(r);
+                return NULL;
+        }
+        return r;
+}
+
 /*
- * Queue body (or its gzip) of snapshot s; the response holds its own reference.
- * Each representation has its own strong ETag (RFC 9110 8.8.3): "gN" for the
- * identity body, "gN-gz" for the gzip one; If-None-Match that matches is a 304.
+ * Queue the cached response for body b of s (made now if the cache holds another
+ * snapshot's). The other representation's entry is dropped when it is of an older
+ * snapshot, so the cache keeps at most the snapshot being served alive.
+ */
+static enum MHD_Result queue_cached(struct sm_http *h, struct MHD_Connection *c,
+                                    struct sm_snapshot *s, const struct sm_body *b,
+                                    const char *etag, const char *ctype, bool gz)
+{
+        struct cached_response *e = &h->cache[gz], *other = &h->cache[!gz];
+        enum MHD_Result ret = MHD_NO;
+
+        pthread_mutex_lock(&h->cache_lock);
+        if (e->s != s) {
+                struct MHD_Response *r = body_response(h, s, b, etag, ctype, gz);
+
+                if (r) {
+                        if (e->r)
+                                MHD_destroy_response(e->r);
+                        *e = (struct cached_response){.s = s, .r = r};
+                }
+                if (other->r && other->s != s) {
+                        MHD_destroy_response(other->r);
+                        *other = (struct cached_response){0};
+                }
+        }
+        if (e->s == s)
+                ret = MHD_queue_response(c, MHD_HTTP_OK, e->r);
+        pthread_mutex_unlock(&h->cache_lock);
+        return ret;
+}
+
+static void cache_free(struct sm_http *h)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(h->cache); i++) {
+                if (h->cache[i].r)
+                        MHD_destroy_response(h->cache[i].r);
+                h->cache[i] = (struct cached_response){0};
+        }
+}
+
+/*
+ * Queue body (or its gzip) of snapshot s. Each representation has its own strong
+ * ETag (RFC 9110 8.8.3): "gN" for the identity body, "gN-gz" for the gzip one;
+ * If-None-Match that matches is a 304. Scrapes of the telemetry path share one
+ * response per snapshot unless a web config adds headers (they can change on reload).
  */
 static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
                                   struct sm_snapshot *s, const struct sm_body *b, const char *ctype)
@@ -258,23 +335,20 @@ static enum MHD_Result queue_body(struct sm_http *h, struct MHD_Connection *c,
         const char *inm =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
         bool gz = b->gz && ae && sm_http_accepts_gzip(ae);
-        char etag[sizeof(s->etag) + 4];
+        const char *etag = gz ? s->etag_gz : s->etag;
         struct MHD_Response *r;
+        enum MHD_Result ret;
 
-        if (gz)
-                snprintf(etag, sizeof(etag), "%.*s-gz\"", (int)strlen(s->etag) - 1, s->etag);
-        else
-                sm_strlcpy(etag, s->etag, sizeof(etag));
         if (inm && sm_etag_none_match_hit(inm, etag))
                 return queue_not_modified(h, c, etag, ctype, gz);
-        r = MHD_create_response_from_buffer_with_free_callback_cls(
-                gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_snapshot,
-                sm_snapshot_ref(s));
-        if (!r) {
-                sm_snapshot_unref(s);
+        if (!h->web && b == &s->metrics)
+                return queue_cached(h, c, s, b, etag, ctype, gz);
+        r = body_response(h, s, b, etag, ctype, gz);
+        if (!r)
                 return MHD_NO;
-        }
-        return queue_with_body_headers(h, c, r, MHD_HTTP_OK, etag, ctype, gz);
+        ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return ret;
 }
 
 /* ===== routing ===== */
@@ -404,6 +478,7 @@ int sm_http_bind(const struct sm_config *cfg, struct sm_http **ret, char *err, s
         }
         h->cfg = cfg;
         h->telemetry_path = cfg->telemetry_path;
+        pthread_mutex_init(&h->cache_lock, NULL);
         for (size_t i = 0; i < cfg->n_listen; i++) {
                 size_t before = h->n;
 
@@ -497,6 +572,8 @@ struct sm_http *sm_http_stop(struct sm_http *h)
                         close(h->socks[i].fd);
         }
         fixed_free(&h->fixed);
+        cache_free(h);
+        pthread_mutex_destroy(&h->cache_lock);
         free(h);
         return NULL;
 }

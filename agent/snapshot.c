@@ -96,6 +96,7 @@ struct sm_snapshot *sm_snapshot_build(uint64_t generation, bool ready,
                 qsort(s->devices, n, sizeof(*s->devices), cmp_state);
         }
         snprintf(s->etag, sizeof(s->etag), "\"g%llu\"", (unsigned long long)generation);
+        snprintf(s->etag_gz, sizeof(s->etag_gz), "\"g%llu-gz\"", (unsigned long long)generation);
         if (render_all(s) < 0)
                 goto fail;
         return s;

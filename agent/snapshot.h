@@ -33,7 +33,8 @@ struct sm_snapshot {
          * page_lock, from the snapshot's own data), then kept; see sm_snapshot_page(). */
         pthread_mutex_t page_lock;
         struct sm_body *device_page;
-        char etag[32];
+        char etag[32];    /* "gN": the identity bodies' validator */
+        char etag_gz[36]; /* "gN-gz": the gzip bodies' (RFC 9110 8.8.3) */
 };
 
 /*

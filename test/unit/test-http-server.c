@@ -5,7 +5,9 @@
  * it in the store (the body a slow client finally reads is byte for byte the
  * old snapshot's; under ASan a premature free would abort), start errors
  * (unresolvable address, port in use) come back as -errno with a message, and
- * stopping with a client still connected frees everything (LeakSanitizer).
+ * stopping with a client still connected frees everything (LeakSanitizer), and
+ * scrapes of the telemetry path share one response per snapshot and representation
+ * that holds only the snapshot being served.
  */
 #include <sys/socket.h>
 
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "agent/config.h"
 #include "agent/http.h"
@@ -267,8 +270,143 @@ out:
         sm_store_free(st);
 }
 
+/* One keep-alive GET of path with an extra header line (or ""): status head, body in *body. */
+static bool get(int fd, const char *path, const char *extra, char *head, size_t cap, char **body,
+                size_t *len)
+{
+        char req[256];
+        size_t hlen = 0;
+        const char *cl;
+        int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n%s\r\n", path, extra);
+
+        *body = NULL;
+        if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n)
+                return false;
+        head[0] = '\0';
+        while (hlen < cap - 1 && read(fd, head + hlen, 1) == 1) {
+                head[++hlen] = '\0';
+                if (hlen >= 4 && memcmp(head + hlen - 4, "\r\n\r\n", 4) == 0)
+                        break;
+        }
+        cl = strstr(head, "Content-Length: ");
+        if (!cl)
+                return false;
+        *len = strtoul(cl + 16, NULL, 10);
+        *body = malloc(*len + 1);
+        return *body && read_n(fd, *body, *len) == (ssize_t)*len;
+}
+
+/* gunzip (RFC 1952) of in into a new buffer, independently of the server's gzip code path. */
+static char *gunzip(const char *in, size_t in_len, size_t *out_len)
+{
+        z_stream zs = {0};
+        size_t cap = 1 << 20;
+        char *out = malloc(cap);
+
+        if (!out || inflateInit2(&zs, 15 + 16) != Z_OK) {
+                free(out);
+                return NULL;
+        }
+        zs.next_in = (Bytef *)(uintptr_t)in;
+        zs.avail_in = (uInt)in_len;
+        zs.next_out = (Bytef *)out;
+        zs.avail_out = (uInt)cap;
+        if (inflate(&zs, Z_FINISH) != Z_STREAM_END) {
+                inflateEnd(&zs);
+                free(out);
+                return NULL;
+        }
+        *out_len = zs.total_out;
+        inflateEnd(&zs);
+        return out;
+}
+
+static unsigned refs(struct sm_snapshot *s)
+{
+        return atomic_load(&s->refs);
+}
+
+/*
+ * GET body of path on fd and check it: ETag etag, gzip or not, and the (gunzipped)
+ * bytes equal to want. Then /healthz on the same connection: once that is answered,
+ * MHD has let go of the /metrics response (it drops a connection's response before
+ * reading the next request), so the snapshot's references count only the store, the
+ * test and the server's cache.
+ */
+static void scrape(int fd, bool gz, const char *etag, const struct sm_body *want)
+{
+        char head[4096], line[64], *body = NULL, *plain = NULL;
+        size_t len = 0, plain_len = 0;
+        bool ok = get(fd, "/metrics", gz ? "Accept-Encoding: gzip\r\n" : "", head, sizeof(head),
+                      &body, &len);
+
+        snprintf(line, sizeof(line), "ETag: %s\r\n", etag);
+        CHECK(ok && strstr(head, "HTTP/1.1 200 ") == head && strstr(head, line),
+              "%s scrape answered with %s: %.200s", gz ? "gzip" : "plain", etag, head);
+        CHECK(!strstr(head, "Content-Encoding: gzip") == !gz, "Content-Encoding for gz=%d", gz);
+        if (ok && gz)
+                plain = gunzip(body, len, &plain_len);
+        else if (ok)
+                plain = body, plain_len = len, body = NULL;
+        CHECK(plain && plain_len == want->len && memcmp(plain, want->data, want->len) == 0,
+              "the %s body is the snapshot's text (%zu bytes, want %zu)",
+              gz ? "gunzipped" : "plain", plain_len, want->len);
+        CHECK(healthz(fd), "healthz after the scrape");
+        free(body);
+        free(plain);
+}
+
+static void test_cached_responses(void)
+{
+        struct sm_config cfg;
+        struct sm_store *st = sm_store_new();
+        struct sm_http *h = NULL;
+        struct sm_snapshot *s1 = sm_snapshot_ref(snapshot(1, 3)), *s2 = NULL;
+        char err[256] = "";
+        int fd = -1;
+
+        CHECK(st && s1 && s1->metrics.gz, "setup (the body is big enough for gzip)");
+        if (!st || !s1 || !s1->metrics.gz)
+                goto out;
+        sm_store_publish(st, s1); /* the store's reference; the test keeps its own */
+        CHECK(config(&cfg, "127.0.0.1:0") == 0, "config");
+        CHECK(sm_http_start(&cfg, st, &h, err, sizeof(err)) == 0, "start: %s", err);
+        fd = h ? connect_port(sm_http_port(h, 0)) : -1;
+        CHECK(fd >= 0, "connect");
+        if (fd < 0)
+                goto out;
+        scrape(fd, false, "\"g1\"", &s1->metrics);
+        CHECK(refs(s1) == 3, "store, test and the cached plain response: %u", refs(s1));
+        scrape(fd, true, "\"g1-gz\"", &s1->metrics);
+        scrape(fd, false, "\"g1\"", &s1->metrics);
+        scrape(fd, true, "\"g1-gz\"", &s1->metrics);
+        CHECK(refs(s1) == 4, "two scrapes each way made two responses, not four: %u", refs(s1));
+
+        s2 = sm_snapshot_ref(snapshot(2, 3));
+        CHECK(s2 != NULL, "snapshot 2");
+        if (!s2)
+                goto out;
+        sm_store_publish(st, s2);
+        CHECK(refs(s1) == 3, "the store let go of g1, the cache still holds it: %u", refs(s1));
+        scrape(fd, true, "\"g2-gz\"", &s2->metrics);
+        CHECK(refs(s1) == 1, "one scrape of g2 dropped both cached responses of g1: %u", refs(s1));
+        CHECK(refs(s2) == 3, "store, test and the cached gzip response of g2: %u", refs(s2));
+        scrape(fd, false, "\"g2\"", &s2->metrics);
+        CHECK(refs(s2) == 4, "and its plain one: %u", refs(s2));
+        h = sm_http_stop(h);
+        CHECK(refs(s2) == 2, "stopping the server frees its cache: %u", refs(s2));
+out:
+        if (fd >= 0)
+                close(fd);
+        sm_http_stop(h);
+        sm_store_free(st);
+        sm_snapshot_unref(s1);
+        sm_snapshot_unref(s2);
+}
+
 int main(void)
 {
+        test_cached_responses();
         test_body_outlives_publish();
         test_start_errors();
         test_quiesce();
