@@ -3,14 +3,16 @@
 """Run every ssd-monitor benchmark and print one report (see bench/README.md).
 
 usage: run.py BENCH_SCRAPE SSD_MONITOR SOURCE_ROOT [--requests N] [--nginx-only]
+              [--rounds R] [--variant LABEL=SSD_MONITOR]...
 
 1. bench-scrape: scrape cost (server CPU, latency, bytes) for 1/10/100/1000
    devices served by the real HTTP server, render cost per snapshot, RSS.
 2. The real daemon replaying the demo captures plus one NVMe "drive" that never
    answers (a FIFO): scrape latency and daemon CPU per scrape while the
    collection is stuck on it, after it, and while collections run back to back.
-3. Plain and gzip scrapes of the real daemon against nginx (sendfile, gzip_static)
-   serving byte-identical copies of its bodies: server CPU per request, as ratios.
+3. Plain and gzip scrapes of the real daemon (and of --variant builds) against nginx
+   (sendfile, gzip_static) serving byte-identical copies of its bodies: server CPU per
+   request, as ratios paired within each round (--rounds, default 5).
 4. Collection CPU: our collectors per capture (in-process) and our whole
    one-shot `check` process, against `skdump --load` per ATA capture.
 Nothing is asserted; numbers only.
@@ -28,6 +30,10 @@ import time
 
 BENCH, DAEMON, ROOT = sys.argv[1:4]
 REQUESTS = int(sys.argv[sys.argv.index("--requests") + 1]) if "--requests" in sys.argv else 5000
+ROUNDS = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+# --variant LABEL=BINARY (repeatable): another ssd-monitor build measured in the same rounds
+VARIANTS = tuple(tuple(sys.argv[i + 1].split("=", 1)) for i, a in enumerate(sys.argv)
+                 if a == "--variant")
 
 
 def demo_dir():
@@ -74,9 +80,9 @@ def client(port, n, mode="gzip"):
 
 
 class Daemon:
-    def __init__(self, replay, *extra):
+    def __init__(self, replay, *extra, binary=None):
         self.log = tempfile.NamedTemporaryFile(prefix="sm-bench-", delete=False)
-        self.p = subprocess.Popen([DAEMON, "--replay", replay, "--web.listen-address=127.0.0.1:0",
+        self.p = subprocess.Popen([binary or DAEMON, "--replay", replay, "--web.listen-address=127.0.0.1:0",
                                    "--web.max-connections-per-ip=64", *extra],
                                   stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = int(self.wait(r"listening on \S+ \(port (\d+)\)", 10))
@@ -111,25 +117,30 @@ class Daemon:
         os.unlink(self.log.name)
 
 
-def nginx_compare(demo, n, rounds=3):
-    """The daemon (plain bodies by sendfile from a sealed memfd, gzip from memory)
-    against nginx (sendfile on, gzip_static) serving byte-identical copies of its
-    /metrics bodies; server CPU per keep-alive request from /proc schedstat,
-    best of rounds, same client (bench-scrape --client)."""
+def nginx_compare(demo, n, rounds=5, variants=()):
+    """The daemon (and any --variant LABEL=BINARY builds of it, e.g. main's, for a before and
+    after in the same run) against nginx (sendfile on, gzip_static) serving byte-identical
+    copies of the daemon's /metrics bodies. Server CPU per keep-alive request from /proc
+    schedstat; the servers are measured in turn within each round (the order rotating), so
+    each round gives one agent/nginx ratio taken under the same load: the table shows the
+    best of the rounds and the median and range of those paired ratios."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
         print("nginx not installed (Debian package nginx, see bench/packages): skipped")
         return
     tmp = tempfile.mkdtemp(prefix="sm-bench-nginx-")
-    d = Daemon(demo, "--collector.interval=1h")
+    daemons = []
     ng = None
     try:
-        d.wait(r"first collection finished", 30)
+        for label, binary in (("agent", DAEMON),) + tuple(variants):
+            d = Daemon(demo, "--collector.interval=1h", binary=binary)
+            daemons.append((label, d))
+            d.wait(r"first collection finished", 30)
         time.sleep(0.3)
         import http.client
         bodies = {}
         for mode, hdrs in (("plain", {}), ("gzip", {"Accept-Encoding": "gzip"})):
-            c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+            c = http.client.HTTPConnection("127.0.0.1", daemons[0][1].port, timeout=10)
             c.request("GET", "/metrics", headers=hdrs)
             bodies[mode] = c.getresponse().read()
             c.close()
@@ -148,6 +159,7 @@ pid {tmp}/nginx.pid; error_log {tmp}/error.log warn;
 events {{ worker_connections 64; }}
 http {{
   access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  open_file_cache max=16 inactive=1h; open_file_cache_valid 1h;
   client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
   uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
   server {{
@@ -166,31 +178,47 @@ http {{
             except RuntimeError:
                 time.sleep(0.05)
 
-        def best(pid, p, mode):
-            out = None
-            for _ in range(rounds):
-                c0 = proc_cpu_ns(pid)
-                r = client(p, n, mode)
-                r["cpu_us"] = cpu_delta_ns(c0, proc_cpu_ns(pid)) / 1e3 / (n + n // 10)
-                if out is None or r["cpu_us"] < out["cpu_us"]:
-                    out = r
-            return out
+        servers = [(label, d.p.pid, d.port) for label, d in daemons] + [("nginx", ng.pid, port)]
+        cpu = {(name, mode): [] for name, _, _ in servers for mode in ("plain", "gzip")}
+        p50 = {}
+        for r in range(rounds):
+            for mode in ("plain", "gzip"):
+                k = r % len(servers)
+                for name, pid, p in servers[k:] + servers[:k]:
+                    c0 = proc_cpu_ns(pid)
+                    res = client(p, n, mode)
+                    cpu[(name, mode)].append(cpu_delta_ns(c0, proc_cpu_ns(pid)) / 1e3 / (n + n // 10))
+                    p50.setdefault((name, mode), []).append(res["p50_us"])
 
-        print(f"{n} keep-alive GET /metrics per run (+10 % warm-up), best of {rounds}; server CPU per")
-        print("request from /proc/PID/task/*/schedstat (agent: HTTP, main and poller threads; nginx: its")
-        print(f"one process). Same bytes: nginx serves copies of the agent's bodies ({len(bodies['plain'])} B plain,")
-        print(f"{len(bodies['gzip'])} B gzip, gzip_static).\n")
-        print(f"{'mode':6} | {'bytes':>7} | {'agent us/req':>12} | {'nginx us/req':>12} | {'agent/nginx':>11} | {'p50 agent':>9} | {'p50 nginx':>9}")
+        def med(v):
+            v = sorted(v)
+            return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+        print(f"{n} keep-alive GET /metrics per run (+10 % warm-up), {rounds} rounds, the servers in turn")
+        print("within each round; server CPU per request from /proc/PID/task/*/schedstat (agent: HTTP,")
+        print("main and poller threads; nginx: its one process). Same bytes: nginx serves copies of the")
+        print(f"agent's bodies ({len(bodies['plain'])} B plain, {len(bodies['gzip'])} B gzip, gzip_static).")
+        print("'paired' = the agent/nginx ratio of each round (same load): median [min-max].\n")
+        print(f"{'mode':6} | {'server':14} | {'best us/req':>11} | {'median':>7} | {'best/nginx best':>15} | "
+              f"{'paired ratio':>22} | {'p50 latency':>11}")
         for mode in ("plain", "gzip"):
-            a = best(d.p.pid, d.port, mode)
-            b = best(ng.pid, port, mode)
-            print(f"{mode:6} | {int(a['bytes']):7} | {a['cpu_us']:12.1f} | {b['cpu_us']:12.1f} | "
-                  f"{a['cpu_us'] / b['cpu_us']:10.2f}x | {a['p50_us']:9.1f} | {b['p50_us']:9.1f}")
+            ng_cpu = cpu[("nginx", mode)]
+            for name, _, _ in servers:
+                v = cpu[(name, mode)]
+                line = f"{mode:6} | {name:14} | {min(v):11.1f} | {med(v):7.1f} | "
+                if name == "nginx":
+                    line += f"{'':>15} | {'':>22} | "
+                else:
+                    pr = [a / b for a, b in zip(v, ng_cpu)]
+                    line += (f"{min(v) / min(ng_cpu):14.2f}x | "
+                             f"{med(pr):6.2f}x [{min(pr):.2f}-{max(pr):.2f}]{'':>5} | ")
+                print(line + f"{med(p50[(name, mode)]):8.1f} us")
     finally:
         if ng:
             ng.terminate()
             ng.wait(10)
-        d.stop()
+        for _, d in daemons:
+            d.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -219,7 +247,7 @@ def main():
     print(f"ssd-monitor benchmarks; {os.cpu_count()} CPUs; demo captures: {demo} ({len(devices)} devices)")
     if "--nginx-only" in sys.argv:
         section("3. plain and gzip scrapes: the agent vs nginx serving the same bytes")
-        nginx_compare(demo, min(REQUESTS, 5000))
+        nginx_compare(demo, min(REQUESTS, 5000), ROUNDS, VARIANTS)
         return
 
     section("1. scrape cost vs device count (bench-scrape, in-process server)")
@@ -267,7 +295,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     section("3. plain and gzip scrapes: the agent vs nginx serving the same bytes")
-    nginx_compare(demo, min(REQUESTS, 5000))
+    nginx_compare(demo, min(REQUESTS, 5000), ROUNDS, VARIANTS)
 
     section("4. collection CPU: our collectors vs skdump --load")
     out = subprocess.run([BENCH, "--collect", demo, "20"], capture_output=True, text=True, check=True)
