@@ -363,6 +363,15 @@ def main():
                 check(label == words and title == words, f"/device/{stem}: {label!r} vs {words!r}")
                 check(same_points(parse_points(pts), spark_xy(pts_want, 3000, 800)),
                       f"/device/{stem}: points {pts[:60]}... vs {spark_xy(pts_want, 3000, 800)[:2]}")
+        # A text browser shows the trend in words (w3m -dump of the landing page).
+        w3m = shutil.which("w3m")
+        if check(w3m is not None, "w3m installed (test/page/packages)"):
+            dump = subprocess.run([w3m, "-dump", "-cols", "400", "-T", "text/html"], input=body,
+                                  capture_output=True, timeout=30).stdout.decode()
+            for stem, (res, lp, tp, lw, tw) in trends.items():
+                check(lw in dump and tw in dump, f"w3m shows {stem}'s trend: {lw!r}, {tw!r}")
+            check(dump.count("life used ") == len(trends),
+                  f"w3m: trend words only for the drives with history ({dump.count('life used ')})")
         nohist = get(port, "/device/nvme-intel-p4500-worn")[1]
         check(b"<svg" not in nohist and b"trend" not in nohist.split(b"<table>")[0],
               "/device without history: no sparkline")
