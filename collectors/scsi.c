@@ -182,22 +182,6 @@ static int read_defect_header(const struct dev *d, uint8_t *buf, int len, int *r
         return 0;
 }
 
-/* The log pages decoded, in the order they are read. */
-static const struct sm_scsi_page_id wanted[] = {
-        {SM_SCSI_LP_TEMPERATURE, 0},
-        {SM_SCSI_LP_TEMPERATURE, SM_SCSI_SUB_ENVIRONMENTAL},
-        {SM_SCSI_LP_IE, 0},
-        {SM_SCSI_LP_SOLID_STATE, 0},
-        {SM_SCSI_LP_WRITE_ERRORS, 0},
-        {SM_SCSI_LP_READ_ERRORS, 0},
-        {SM_SCSI_LP_VERIFY_ERRORS, 0},
-        {SM_SCSI_LP_NON_MEDIUM, 0},
-        {SM_SCSI_LP_START_STOP, 0},
-        {SM_SCSI_LP_BACKGROUND_SCAN, 0},
-        {SM_SCSI_LP_PROTOCOL_PORT, 0},
-        {SM_SCSI_LP_SELF_TEST, 0},
-};
-
 /*
  * A SATA drive behind SCSI/ATA translation: INQUIRY vendor "ATA" (what SAT
  * requires and smartctl keys on), or an ATA information VPD page (89h) on a
@@ -278,17 +262,18 @@ static int read_logs(const struct dev *d, struct sm_scsi_health *h, uint8_t *buf
                 (void)sm_scsi_decode_supported(buf, (size_t)n, h);
         else if (!is_refusal(r))
                 return cmd_error(d, "LOG SENSE 00h/FFh", r);
-        for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
-                if (!sm_scsi_page_listed(h, wanted[i].page, wanted[i].subpage))
+        for (size_t i = 0; i < sm_scsi_n_log_pages; i++) {
+                const struct sm_scsi_page_id *w = &sm_scsi_log_pages[i].id;
+
+                if (!sm_scsi_page_listed(h, w->page, w->subpage))
                         continue;
-                r = log_sense(d, wanted[i].page, wanted[i].subpage, buf, &n);
+                r = log_sense(d, w->page, w->subpage, buf, &n);
                 if (r == 0) {
                         (void)sm_scsi_decode_log_page(buf, (size_t)n, h);
                 } else if (!is_refusal(r)) {
                         char what[40];
 
-                        snprintf(what, sizeof(what), "LOG SENSE %02Xh/%02Xh", wanted[i].page,
-                                 wanted[i].subpage);
+                        snprintf(what, sizeof(what), "LOG SENSE %02Xh/%02Xh", w->page, w->subpage);
                         return cmd_error(d, what, r);
                 }
         }

@@ -214,9 +214,13 @@ static void solid_state_page(const uint8_t *buf, const struct sm_scsi_page_hdr *
         h->endurance_used_percent = p.data[3];
 }
 
+/* 02h write, 03h read, 05h verify (h->errors[0..2]): parameter code k is counter k. */
 static void error_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
-                       struct sm_scsi_error_counters *e)
+                       struct sm_scsi_health *h)
 {
+        struct sm_scsi_error_counters *e = &h->errors[hd->page == SM_SCSI_LP_WRITE_ERRORS  ? 0
+                                                      : hd->page == SM_SCSI_LP_READ_ERRORS ? 1
+                                                                                           : 2];
         struct sm_scsi_param p;
 
         e->present = true;
@@ -388,58 +392,40 @@ static void self_test_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd
         }
 }
 
+/* In the order the collector reads them (scsi.c); 00h, the supported pages, aside. */
+const struct sm_scsi_log_page sm_scsi_log_pages[] = {
+        {{SM_SCSI_LP_TEMPERATURE, 0}, temperature_page},
+        {{SM_SCSI_LP_TEMPERATURE, SM_SCSI_SUB_ENVIRONMENTAL}, environmental_page},
+        {{SM_SCSI_LP_IE, 0}, ie_page},
+        {{SM_SCSI_LP_SOLID_STATE, 0}, solid_state_page},
+        {{SM_SCSI_LP_WRITE_ERRORS, 0}, error_page},
+        {{SM_SCSI_LP_READ_ERRORS, 0}, error_page},
+        {{SM_SCSI_LP_VERIFY_ERRORS, 0}, error_page},
+        {{SM_SCSI_LP_NON_MEDIUM, 0}, non_medium_page},
+        {{SM_SCSI_LP_START_STOP, 0}, start_stop_page},
+        {{SM_SCSI_LP_BACKGROUND_SCAN, 0}, background_scan_page},
+        {{SM_SCSI_LP_PROTOCOL_PORT, 0}, protocol_port_page},
+        {{SM_SCSI_LP_SELF_TEST, 0}, self_test_page},
+};
+const size_t sm_scsi_n_log_pages = ARRAY_SIZE(sm_scsi_log_pages);
+
 int sm_scsi_decode_log_page(const uint8_t *buf, size_t len, struct sm_scsi_health *h)
 {
         struct sm_scsi_page_hdr hd;
 
         if (!sm_scsi_page_header(buf, len, &hd))
                 return -EINVAL;
-        if (hd.subpage != 0 &&
-            !(hd.page == SM_SCSI_LP_TEMPERATURE && hd.subpage == SM_SCSI_SUB_ENVIRONMENTAL))
-                return -EINVAL;
-        switch (hd.page) {
-        case SM_SCSI_LP_SUPPORTED:
+        if (hd.page == SM_SCSI_LP_SUPPORTED && hd.subpage == 0)
                 return sm_scsi_decode_supported(buf, len, h);
-        case SM_SCSI_LP_WRITE_ERRORS:
-                error_page(buf, &hd, &h->errors[0]);
-                break;
-        case SM_SCSI_LP_READ_ERRORS:
-                error_page(buf, &hd, &h->errors[1]);
-                break;
-        case SM_SCSI_LP_VERIFY_ERRORS:
-                error_page(buf, &hd, &h->errors[2]);
-                break;
-        case SM_SCSI_LP_NON_MEDIUM:
-                non_medium_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_TEMPERATURE:
-                if (hd.subpage == SM_SCSI_SUB_ENVIRONMENTAL)
-                        environmental_page(buf, &hd, h);
-                else
-                        temperature_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_START_STOP:
-                start_stop_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_SELF_TEST:
-                self_test_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_SOLID_STATE:
-                solid_state_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_BACKGROUND_SCAN:
-                background_scan_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_PROTOCOL_PORT:
-                protocol_port_page(buf, &hd, h);
-                break;
-        case SM_SCSI_LP_IE:
-                ie_page(buf, &hd, h);
-                break;
-        default:
-                return -EINVAL;
+        for (size_t i = 0; i < ARRAY_SIZE(sm_scsi_log_pages); i++) {
+                const struct sm_scsi_log_page *lp = &sm_scsi_log_pages[i];
+
+                if (lp->id.page == hd.page && lp->id.subpage == hd.subpage) {
+                        lp->decode(buf, &hd, h);
+                        return 0;
+                }
         }
-        return 0;
+        return -EINVAL;
 }
 
 /* ---- INQUIRY and VPD ---- */

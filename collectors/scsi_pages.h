@@ -231,6 +231,17 @@ bool sm_scsi_page_listed(const struct sm_scsi_health *h, uint8_t page, uint8_t s
  */
 int sm_scsi_decode_supported(const uint8_t *buf, size_t len, struct sm_scsi_health *h);
 int sm_scsi_decode_log_page(const uint8_t *buf, size_t len, struct sm_scsi_health *h);
+
+/* A log page decoded by sm_scsi_decode_log_page(): its id and its decoder. */
+struct sm_scsi_log_page {
+        struct sm_scsi_page_id id;
+        void (*decode)(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
+                       struct sm_scsi_health *h);
+};
+
+/* Every log page decoded (00h aside), in the order a device's are read. */
+extern const struct sm_scsi_log_page sm_scsi_log_pages[];
+extern const size_t sm_scsi_n_log_pages;
 int sm_scsi_decode_inquiry(const uint8_t *buf, size_t len, struct sm_scsi_health *h);
 int sm_scsi_decode_vpd(const uint8_t *buf, size_t len, struct sm_scsi_health *h);
 int sm_scsi_decode_ie_mode(const uint8_t *buf, size_t len, struct sm_scsi_health *h);
