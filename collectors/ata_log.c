@@ -303,20 +303,31 @@ static void summary_entry(const uint8_t *e, struct sm_ata_error *x)
         }
 }
 
+/* A one-sector SMART log's checks: its checksum, then the index of its newest entry
+ * (at most max; 0 when empty). -EINVAL with why set when one fails. */
+static int check_sector_log(const uint8_t *s, unsigned index, unsigned max, const char *name,
+                            char *why, size_t whylen)
+{
+        if (!sm_ata_log_checksum_ok(s)) {
+                snprintf(why, whylen, "%s: checksum mismatch", name);
+                return -EINVAL;
+        }
+        if (index > max) {
+                snprintf(why, whylen, "%s: invalid index %u", name, index);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 int sm_ata_summary_error_log_decode(const uint8_t *s, struct sm_ata_error_log *log)
 {
         unsigned index = s[1], count = word(s, 226); /* bytes 452-453 */
+        int r;
 
         memset(log, 0, sizeof(*log));
-        if (!sm_ata_log_checksum_ok(s)) {
-                snprintf(log->why, sizeof(log->why), "SMART error log 01h: checksum mismatch");
-                return -EINVAL;
-        }
-        if (index > 5) {
-                snprintf(log->why, sizeof(log->why), "SMART error log 01h: invalid index %u",
-                         index);
-                return -EINVAL;
-        }
+        r = check_sector_log(s, index, 5, "SMART error log 01h", log->why, sizeof(log->why));
+        if (r < 0)
+                return r;
         log->present = true;
         log->count = count;
         if (!count || !index)
@@ -437,49 +448,46 @@ struct st_walk {
         bool ext_ok_seen;
 };
 
-static void st_add(struct sm_ata_self_test_log *log, struct st_walk *w,
-                   const struct sm_ata_self_test *t, int state)
+/* The next descriptor d (size bytes), newest first; an all-zero one is unused. Both logs'
+ * descriptors are: type, status byte, hours (16 bit), checkpoint, then the failing LBA
+ * (lba_bytes: 4 in 06h with 28 bits used, 6 in 07h). */
+static void st_add(struct sm_ata_self_test_log *log, struct st_walk *w, const uint8_t *d,
+                   size_t size, unsigned lba_bytes)
 {
+        struct sm_ata_self_test t;
+        int state;
+
+        if (all_zero(d, size))
+                return;
+        state = st_entry(d[0], d[1], (uint16_t)(d[2] | (d[3] << 8)), le(d + 5, lba_bytes),
+                         (1ull << (8 * lba_bytes)) - 1, &t);
         if (state < 0 && !w->ext_ok_seen)
                 log->n_failed++;
         else if (state > 0)
                 w->ext_ok_seen = true;
         log->n_logged++;
         if (log->n_entries < SM_ATA_ST_MAX)
-                log->entries[log->n_entries++] = *t;
+                log->entries[log->n_entries++] = t;
 }
 
 int sm_ata_self_test_log_decode(const uint8_t *s, struct sm_ata_self_test_log *log)
 {
         unsigned newest = s[508];
         struct st_walk w = {false};
+        int r;
 
         memset(log, 0, sizeof(*log));
-        if (!sm_ata_log_checksum_ok(s)) {
-                snprintf(log->why, sizeof(log->why), "SMART self-test log 06h: checksum mismatch");
-                return -EINVAL;
-        }
-        if (newest > 21) {
-                snprintf(log->why, sizeof(log->why), "SMART self-test log 06h: invalid index %u",
-                         newest);
-                return -EINVAL;
-        }
+        r = check_sector_log(s, newest, 21, "SMART self-test log 06h", log->why, sizeof(log->why));
+        if (r < 0)
+                return r;
         log->present = true;
         if (!newest)
                 return 0;
-        /* 21 descriptors of 24 bytes from byte 2: type, status, hours (16), checkpoint,
-         * failing LBA (32 bit, 28 used); newest is descriptor newest-1 */
+        /* 21 descriptors of 24 bytes from byte 2; newest is descriptor newest-1 */
         for (unsigned k = 0; k < 21; k++) {
                 unsigned slot = (newest - 1 + 21 - k) % 21;
-                const uint8_t *d = s + 2 + 24 * slot;
-                struct sm_ata_self_test t;
-                int state;
 
-                if (all_zero(d, 24))
-                        continue;
-                state = st_entry(d[0], d[1], (uint16_t)(d[2] | (d[3] << 8)), le(d + 5, 4),
-                                 0xFFFFFFFFu, &t);
-                st_add(log, &w, &t, state);
+                st_add(log, &w, s + 2 + 24 * slot, 24, 4);
         }
         return 0;
 }
@@ -512,19 +520,11 @@ int sm_ata_ext_self_test_log_decode(const uint8_t *pages, unsigned n_sectors,
         log->present = true;
         if (!index)
                 return 0;
-        /* 19 descriptors of 26 bytes from byte 4 of each page: type, status, hours (16),
-         * checkpoint, failing LBA (48 bit) */
+        /* 19 descriptors of 26 bytes from byte 4 of each page; newest is index-1 */
         for (unsigned k = 0; k < n; k++) {
                 unsigned i = (index - 1 + n - k) % n;
-                const uint8_t *d = pages + SM_ATA_LOG_SECTOR * (i / 19) + 4 + 26 * (i % 19);
-                struct sm_ata_self_test t;
-                int state;
 
-                if (all_zero(d, 26))
-                        continue;
-                state = st_entry(d[0], d[1], (uint16_t)(d[2] | (d[3] << 8)), le(d + 5, 6),
-                                 0xFFFFFFFFFFFFull, &t);
-                st_add(log, &w, &t, state);
+                st_add(log, &w, pages + SM_ATA_LOG_SECTOR * (i / 19) + 4 + 26 * (i % 19), 26, 6);
         }
         return 0;
 }

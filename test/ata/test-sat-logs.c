@@ -236,6 +236,7 @@ static void build(struct drive *d, bool gpl, bool logging)
                 x[1] = 0x79;
                 put16(x + 2, 13000);
                 put_le(x + 5, 0x123456789ull, 6);
+                x[11] = 0x5A; /* vendor specific (11-25), not part of the 48-bit LBA */
                 x += 26;
                 x[0] = 0x01;
                 x[1] = 0x00;
@@ -255,6 +256,7 @@ static void build(struct drive *d, bool gpl, bool logging)
                 x[1] = 0x79;
                 put16(x + 2, 13000);
                 put_le(x + 5, 0x0456789Au, 4);
+                x[9] = 0x5A; /* vendor specific (9-23), not part of the 32-bit LBA field */
                 x += 24;
                 x[0] = 0x01;
                 put16(x + 2, 14000);
