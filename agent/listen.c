@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/util.h"
 
 #define BACKLOG 128
@@ -107,7 +108,7 @@ static int open_any(const char *spec, const struct sm_listen_spec *ls, struct sm
         if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)
                 r = open_one((struct sockaddr *)&s4, sizeof(s4), false, ret);
         if (r < 0)
-                snprintf(err, errlen, "cannot listen on '%s': %s", spec, strerror(-r));
+                return sm_errf(err, errlen, r, "cannot listen on '%s': %s", spec, strerror(-r));
         return r;
 }
 
@@ -131,14 +132,11 @@ int sm_listen_open(const char *spec, struct sm_listener *ret, size_t max, size_t
         unsigned port;
         int r;
 
-        if (sm_listen_parse(spec, &ls) < 0) {
-                snprintf(err, errlen, "invalid listen address '%s'", spec);
-                return -EINVAL;
-        }
-        if (*n == max) {
-                snprintf(err, errlen, "'%s': too many listening sockets (at most %zu)", spec, max);
-                return -E2BIG;
-        }
+        if (sm_listen_parse(spec, &ls) < 0)
+                return sm_errf(err, errlen, -EINVAL, "invalid listen address '%s'", spec);
+        if (*n == max)
+                return sm_errf(err, errlen, -E2BIG,
+                               "'%s': too many listening sockets (at most %zu)", spec, max);
         if (!ls.host[0]) {
                 r = open_any(spec, &ls, &ret[*n], err, errlen);
                 if (r == 0)

@@ -415,21 +415,18 @@ static int cmd_error(int r, int saved_errno, const char *what, const char *node,
         switch (saved_errno) {
         case EPERM:
         case EACCES:
-                snprintf(err, errlen,
-                         "%s on %s refused (%s): reading the NVMe SMART/Health log needs "
-                         "CAP_SYS_ADMIN",
-                         what, node, strerror(saved_errno));
-                break;
+                return sm_errf(err, errlen, -saved_errno,
+                               "%s on %s refused (%s): reading the NVMe SMART/Health log needs "
+                               "CAP_SYS_ADMIN",
+                               what, node, strerror(saved_errno));
         case ENODEV:
         case ENXIO:
-                snprintf(err, errlen, "device %s vanished during %s (%s)", node, what,
-                         strerror(saved_errno));
-                saved_errno = ENODEV;
-                break;
+                return sm_errf(err, errlen, -ENODEV, "device %s vanished during %s (%s)", node,
+                               what, strerror(saved_errno));
         default:
-                snprintf(err, errlen, "%s on %s failed: %s", what, node, strerror(saved_errno));
+                return sm_errf(err, errlen, -saved_errno, "%s on %s failed: %s", what, node,
+                               strerror(saved_errno));
         }
-        return -saved_errno;
 }
 
 static int open_controller(const struct sm_device_id *id, char *node, size_t nodelen, char *err,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "lib/util.h"
 
 #define MAX_REPLAY_DEVICES 4096
@@ -110,10 +111,10 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
         if (errlen)
                 err[0] = '\0';
         if (!d) {
-                int r = -errno;
+                int e = errno;
 
-                snprintf(err, errlen, "cannot open replay directory '%s': %s", dir, strerror(-r));
-                return r;
+                return sm_errf(err, errlen, -e, "cannot open replay directory '%s': %s", dir,
+                               strerror(e));
         }
         while ((de = readdir(d)) != NULL) {
                 struct sm_device_id id;
@@ -145,9 +146,9 @@ int sm_replay_scan(const char *dir, struct sm_device_id **ret, size_t *ret_n, ch
                         continue;
                 }
                 if (n == MAX_REPLAY_DEVICES) {
-                        snprintf(err, errlen, "replay directory '%s' has more than %d captures",
-                                 dir, MAX_REPLAY_DEVICES);
-                        return -E2BIG;
+                        return sm_errf(err, errlen, -E2BIG,
+                                       "replay directory '%s' has more than %d captures", dir,
+                                       MAX_REPLAY_DEVICES);
                 }
                 if (n % 64 == 0) {
                         struct sm_device_id *p = realloc(ids, (n + 64) * sizeof(*ids));
