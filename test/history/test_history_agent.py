@@ -95,6 +95,31 @@ def tnvmcap():
         return int.from_bytes(f.read()[280:296], "little")
 
 
+ATA_BLOB = os.path.join(DEMO, "Samsung_SSD_860_EVO_500GB--RVT02B6Q")
+
+
+def ata_blob(raw):
+    """The demo SATA SSD's skdump blob (records: 4-byte tag, 4-byte big-endian length,
+    payload) with SMART READ DATA attribute raw values replaced: raw = {id: value}.
+    The attribute table (ATA/ATAPI SMART, as smartmontools reads it): 30 entries of 12
+    bytes from byte 2, id, flags (2), value, worst, raw (6, little-endian), reserved;
+    byte 511 makes the sector sum to 0 mod 256."""
+    with open(ATA_BLOB, "rb") as f:
+        b = bytearray(f.read())
+    i = 0
+    while i < len(b):
+        tag, n = bytes(b[i:i + 4]), int.from_bytes(b[i + 4:i + 8], "big")
+        if tag == b"SMDT":
+            d = i + 8
+            for k in range(30):
+                e = d + 2 + 12 * k
+                if b[e] in raw:
+                    b[e + 5:e + 11] = raw[b[e]].to_bytes(6, "little")
+            b[d + 511] = (-sum(b[d:d + 511])) % 256
+        i += 8 + n
+    return bytes(b)
+
+
 class Drive:
     """What the test makes the drive report on each simulated day."""
 
@@ -113,6 +138,13 @@ class Drive:
 # docs/health.md by hand, over the samples the agent should hold: one per UTC hour with
 # a collection, the values of that hour's last collection (none of these runs has more
 # than 336 hours, so no sample falls off).
+
+
+def grew(samples, i):
+    """docs/health.md "growing": field i of the newest sample is above its lowest value
+    among the samples of the last 30 days."""
+    t_now = samples[-1][0]
+    return int(samples[-1][i] > min(s[i] for s in samples if s[0] >= t_now - 30 * DAY))
 
 
 def reference_forecast(samples, capacity):
@@ -151,8 +183,7 @@ def reference_forecast(samples, capacity):
     best = "recent" if r["life_recent"] is not None else "lifetime" if r["life_lifetime"] is not None else None
     r["method"] = best
     # reasons that depend on the history (the others are fixed by the page: see below)
-    media_min = min(s[4] for s in samples if s[0] >= t_now - 30 * DAY)
-    r["media_errors_growing"] = int(samples[-1][4] > media_min)
+    r["media_errors_growing"] = grew(samples, 4)
     r["endurance_days_left_under_30"] = (None if best is None else
                                          int(r["days_left_" + best] is not None and r["days_left_" + best] < 30))
     r["endurance_over_90"] = int(used_now >= 90)
@@ -229,7 +260,10 @@ class Agent:
         return out
 
     def metric(self, name, **labels):
-        return self.metrics().get((name, tuple(sorted(labels.items()))))
+        """The value of the one series of name whose labels include these."""
+        want = set(labels.items())
+        got = [v for (n, ls), v in self.metrics().items() if n == name and want <= set(ls)]
+        return got[0] if len(got) == 1 else None
 
     def device(self):
         return json.loads(self.get("/api/v1/devices/" + DEV))
@@ -370,6 +404,7 @@ def main():
     agents = []
     try:
         run(work, agents)
+        run_ata(work, agents)
     except Exception as e:  # noqa: BLE001 - report and count
         check(False, "test ran to the end", "%s: %s" % (type(e).__name__, e))
         traceback.print_exc(file=sys.stdout)
@@ -544,6 +579,63 @@ def run(work, agents):
              "%s: restart after kill -9, day %d again" % (mode, day))
         eq(a.stop(), 0, "agent exits 0 on SIGTERM")
         eq(bad_log_lines(a.text()), [], "%s: restarted agent: nothing alarming in its log" % mode)
+
+
+def run_ata(work, agents):
+    """A SATA SSD (the demo blob, attributes rewritten): reallocated sectors (5) and
+    reported uncorrectable errors (187) grow, the reasons follow the 30-day rule, and a
+    restart keeps what the history knows."""
+    replay, state, clock = (os.path.join(work, "ata-" + d) for d in ("replay", "state", "clock"))
+    os.mkdir(replay)
+    dev = "ata-sim"
+    realloc = unc = 0
+    samples = []  # (t, reallocated, uncorrectable)
+
+    def day(d):
+        t = T0 + d * DAY
+        with open(os.path.join(replay, dev + ".new"), "wb") as f:
+            f.write(ata_blob({5: realloc, 187: unc}))
+        os.replace(os.path.join(replay, dev + ".new"), os.path.join(replay, dev))
+        set_clock(clock, t)
+        if a is None:
+            return t
+        a.collect()
+        samples.append((t, realloc, unc))
+        return t
+
+    def reasons(what):
+        got = (a.metric("ssdmon_health_risk", device=dev, reason="reallocations_growing"),
+               a.metric("ssdmon_health_risk", device=dev, reason="media_errors_growing"))
+        want = (grew(samples, 1), grew(samples, 2))
+        eq(got, want, "ATA %s: ssdmon_health_risk{reason=reallocations_growing, media_errors_growing}" % what)
+        eq(a.metric("ssdmon_ata_attribute_raw", device=dev, id="5"), realloc, "(ATA %s: attribute 5 raw as written)" % what)
+        eq(a.metric("ssdmon_history_samples", device=dev), len(samples), "ATA %s: ssdmon_history_samples" % what)
+        return got
+
+    a = None
+    day(0)
+    a = Agent(replay, state, clock)
+    agents.append(a)
+    samples.append((T0, realloc, unc))
+    reasons("day 0")
+    for d in range(1, 42):
+        if d == 4:
+            realloc = 8
+        if d == 10:
+            unc = 1
+        day(d)
+        if d in (3, 4, 10, 20, 33, 34, 39, 40):
+            got = reasons("day %d" % d)
+            # by hand: reallocations grew on day 4, uncorrectable errors on day 10; each is
+            # "growing" while the sample before the change (day 3, day 9) is within 30 days
+            eq(got, (int(4 <= d <= 33), int(10 <= d <= 39)), "ATA day %d by hand" % d)
+        if d == 20:
+            eq(a.stop(), 0, "ATA agent exits 0 on SIGTERM")
+            a = Agent(replay, state, clock)  # the first collection merges into day 20
+            agents.append(a)
+            eq(reasons("day 20 after a restart"), (1, 1), "ATA day 20 after a restart: still growing (history kept)")
+            eq(bad_log_lines(a.text()), [], "ATA restart: nothing alarming in the log")
+    eq(a.stop(), 0, "ATA agent exits 0 on SIGTERM")
 
 
 if __name__ == "__main__":
