@@ -951,17 +951,13 @@ static int ata_read(const struct sm_device_id *id, const struct sm_read_opts *op
 
 /* ---- what the values mean: families and readings ---- */
 
-SM_FAMILY(static, f_smart_status, "ssdmon_smart_status", SM_GAUGE, "", 0,
-          "libatasmart overall SMART verdict: 1 for the current state, 0 for the others", "status");
-SM_FAMILY(static, f_normalized, "ssdmon_ata_attribute_normalized", SM_GAUGE, "", 0,
-          "ATA SMART attribute normalized current value", "id", "name");
-SM_FAMILY(static, f_worst, "ssdmon_ata_attribute_worst", SM_GAUGE, "", 0,
-          "ATA SMART attribute worst normalized value", "id", "name");
-SM_FAMILY(static, f_threshold, "ssdmon_ata_attribute_threshold", SM_GAUGE, "", 0,
-          "ATA SMART attribute failure threshold; absent when the drive reports none", "id",
-          "name");
-SM_FAMILY(static, f_raw, "ssdmon_ata_attribute_raw", SM_GAUGE, "", 0,
-          "ATA SMART attribute raw value, 48 bits little-endian, vendor specific", "id", "name");
+/* clang-format off */
+SM_FAMILY(static, f_smart_status, "ssdmon_smart_status",             SM_GAUGE, "", 0, "libatasmart overall SMART verdict: 1 for the current state, 0 for the others", "status");
+SM_FAMILY(static, f_normalized,   "ssdmon_ata_attribute_normalized", SM_GAUGE, "", 0, "ATA SMART attribute normalized current value", "id", "name");
+SM_FAMILY(static, f_worst,        "ssdmon_ata_attribute_worst",      SM_GAUGE, "", 0, "ATA SMART attribute worst normalized value", "id", "name");
+SM_FAMILY(static, f_threshold,    "ssdmon_ata_attribute_threshold",  SM_GAUGE, "", 0, "ATA SMART attribute failure threshold; absent when the drive reports none", "id", "name");
+SM_FAMILY(static, f_raw,          "ssdmon_ata_attribute_raw",        SM_GAUGE, "", 0, "ATA SMART attribute raw value, 48 bits little-endian, vendor specific", "id", "name");
+/* clang-format on */
 
 static const struct sm_family *const ata_families[] = {
         &f_smart_status,
@@ -983,46 +979,34 @@ static const struct sm_family *const ata_families[] = {
         {.kind = kind_, .section = "ata", .array = "attributes", .key = k, .flags = fl}
 /* clang-format on */
 
-static const struct sm_desc d_overall = {.json = ATA_JSON(SM_JSON_STRING, "overall", SM_JSON_NULL)};
-static const struct sm_desc d_status_passed = {
-        .json = ATA_JSON(SM_JSON_BOOL, "smart_status_passed", SM_JSON_NULL)};
-static const struct sm_desc d_smart_status = {.family = &f_smart_status};
-static const struct sm_desc d_attr_id = {.json = ATTR_JSON(SM_JSON_NUMBER, "id", 0)};
-static const struct sm_desc d_attr_name = {.json = ATTR_JSON(SM_JSON_STRING, "name", 0)};
-static const struct sm_desc d_attr_flags = {.json = ATTR_JSON(SM_JSON_NUMBER, "flags", 0)};
-static const struct sm_desc d_attr_prefailure = {.json = ATTR_JSON(SM_JSON_BOOL, "prefailure", 0)};
-static const struct sm_desc d_attr_online = {.json = ATTR_JSON(SM_JSON_BOOL, "online", 0)};
+/* clang-format off */
+SM_DESC(d_overall,         NULL,                             ATA_JSON(SM_JSON_STRING, "overall", SM_JSON_NULL));
+SM_DESC(d_status_passed,   NULL,                             ATA_JSON(SM_JSON_BOOL, "smart_status_passed", SM_JSON_NULL));
+SM_DESC(d_smart_status,    &f_smart_status,                  {0});
+SM_DESC(d_attr_id,         NULL,                             ATTR_JSON(SM_JSON_NUMBER, "id", 0));
+SM_DESC(d_attr_name,       NULL,                             ATTR_JSON(SM_JSON_STRING, "name", 0));
+SM_DESC(d_attr_flags,      NULL,                             ATTR_JSON(SM_JSON_NUMBER, "flags", 0));
+SM_DESC(d_attr_prefailure, NULL,                             ATTR_JSON(SM_JSON_BOOL, "prefailure", 0));
+SM_DESC(d_attr_online,     NULL,                             ATTR_JSON(SM_JSON_BOOL, "online", 0));
 /* Normalized and worst are exported only where valid (1..253, as libatasmart and smartctl
  * take them); the JSON says null otherwise. */
-static const struct sm_desc d_attr_value = {
-        .family = &f_normalized, .json = ATTR_JSON(SM_JSON_NUMBER, "value", SM_JSON_NULL)};
-static const struct sm_desc d_attr_worst = {
-        .family = &f_worst, .json = ATTR_JSON(SM_JSON_NUMBER, "worst", SM_JSON_NULL)};
+SM_DESC(d_attr_value,      &f_normalized,                    ATTR_JSON(SM_JSON_NUMBER, "value", SM_JSON_NULL));
+SM_DESC(d_attr_worst,      &f_worst,                         ATTR_JSON(SM_JSON_NUMBER, "worst", SM_JSON_NULL));
 /* Endurance (endurance.c): the shared families, the same keys as NVMe's in "ata", where
  * each value came from, and why a value is missing. */
-static const struct sm_desc d_end_used = {
-        .family = &sm_family_endurance_used,
-        .json = ATA_JSON(SM_JSON_NUMBER, "endurance_used_ratio", SM_JSON_NULL)};
-static const struct sm_desc d_end_written = {
-        .family = &sm_family_host_written_bytes,
-        .json = ATA_JSON(SM_JSON_NUMBER, "host_written_bytes", SM_JSON_NULL | SM_JSON_EXACT)};
-static const struct sm_desc d_end_read = {
-        .family = &sm_family_host_read_bytes,
-        .json = ATA_JSON(SM_JSON_NUMBER, "host_read_bytes", SM_JSON_NULL | SM_JSON_EXACT)};
-static const struct sm_desc d_end_source = {.family = &sm_family_endurance_source_info};
-static const struct sm_desc d_end_used_src = {
-        .json = ATA_JSON(SM_JSON_STRING, "endurance_used_source", SM_JSON_NULL)};
-static const struct sm_desc d_end_written_src = {
-        .json = ATA_JSON(SM_JSON_STRING, "host_written_source", SM_JSON_NULL)};
-static const struct sm_desc d_end_read_src = {
-        .json = ATA_JSON(SM_JSON_STRING, "host_read_source", SM_JSON_NULL)};
-static const struct sm_desc d_end_why = {
-        .json = ATA_JSON(SM_JSON_STRING, "endurance_missing", SM_JSON_NULL)};
-static const struct sm_desc d_attr_threshold = {
-        .family = &f_threshold, .json = ATTR_JSON(SM_JSON_NUMBER, "threshold", SM_JSON_NULL)};
+SM_DESC(d_end_used,        &sm_family_endurance_used,        ATA_JSON(SM_JSON_NUMBER, "endurance_used_ratio", SM_JSON_NULL));
+SM_DESC(d_end_written,     &sm_family_host_written_bytes,    ATA_JSON(SM_JSON_NUMBER, "host_written_bytes", SM_JSON_NULL | SM_JSON_EXACT));
+SM_DESC(d_end_read,        &sm_family_host_read_bytes,       ATA_JSON(SM_JSON_NUMBER, "host_read_bytes", SM_JSON_NULL | SM_JSON_EXACT));
+SM_DESC(d_end_source,      &sm_family_endurance_source_info, {0});
+SM_DESC(d_end_used_src,    NULL,                             ATA_JSON(SM_JSON_STRING, "endurance_used_source", SM_JSON_NULL));
+SM_DESC(d_end_written_src, NULL,                             ATA_JSON(SM_JSON_STRING, "host_written_source", SM_JSON_NULL));
+SM_DESC(d_end_read_src,    NULL,                             ATA_JSON(SM_JSON_STRING, "host_read_source", SM_JSON_NULL));
+SM_DESC(d_end_why,         NULL,                             ATA_JSON(SM_JSON_STRING, "endurance_missing", SM_JSON_NULL));
+SM_DESC(d_attr_threshold,  &f_threshold,                     ATTR_JSON(SM_JSON_NUMBER, "threshold", SM_JSON_NULL));
 /* 48-bit raw fits a double exactly; raw_string for consumers that parse to int64. */
-static const struct sm_desc d_attr_raw = {.family = &f_raw,
-                                          .json = ATTR_JSON(SM_JSON_NUMBER, "raw", SM_JSON_EXACT)};
+SM_DESC(d_attr_raw,        &f_raw,                           ATTR_JSON(SM_JSON_NUMBER, "raw", SM_JSON_EXACT));
+
+/* clang-format on */
 
 /* An attribute ID seen earlier in the same table (a corrupt table may repeat IDs). */
 static bool dup_id(const struct sm_ata_health *a, unsigned i)

@@ -63,68 +63,52 @@ const struct sm_family sm_family_ata_self_tests_failed = {
         {.kind = kind_, .section = "ata/self_test_log", .array = "entries", .key = k, .flags = fl}
 /* clang-format on */
 
-static const struct sm_desc d_ds_read = {.json = DS(SM_JSON_BOOL, "read", 0)};
-static const struct sm_desc d_ds_source = {.json = DS(SM_JSON_STRING, "source", SM_JSON_NULL)};
-static const struct sm_desc d_ds_pages = {
-        .json = {.kind = SM_JSON_NUMBER, .section = "ata/devstat", .array = "pages"}};
-static const struct sm_desc d_ds_cycles = {
-        .json = DS(SM_JSON_NUMBER, "power_cycles", SM_JSON_NULL)};
-static const struct sm_desc d_ds_hours = {
-        .json = DS(SM_JSON_NUMBER, "power_on_hours", SM_JSON_NULL)};
-static const struct sm_desc d_ds_written = {
-        .json = DS(SM_JSON_NUMBER, "logical_sectors_written", SM_JSON_NULL)};
-static const struct sm_desc d_ds_read_sectors = {
-        .json = DS(SM_JSON_NUMBER, "logical_sectors_read", SM_JSON_NULL)};
-static const struct sm_desc d_ds_uncorrectable = {
-        .family = &sm_family_ata_devstat_uncorrectable,
-        .json = DS(SM_JSON_NUMBER, "reported_uncorrectable_errors", SM_JSON_NULL)};
-static const struct sm_desc d_ds_temp = {
-        .json = DS(SM_JSON_NUMBER, "temperature_celsius", SM_JSON_NULL)};
-static const struct sm_desc d_ds_temp_max = {
-        .family = &sm_family_ata_devstat_temp_highest,
-        .json = DS(SM_JSON_NUMBER, "temperature_highest_celsius", SM_JSON_NULL)};
-static const struct sm_desc d_ds_temp_min = {
-        .family = &sm_family_ata_devstat_temp_lowest,
-        .json = DS(SM_JSON_NUMBER, "temperature_lowest_celsius", SM_JSON_NULL)};
-static const struct sm_desc d_ds_used = {
-        .json = DS(SM_JSON_NUMBER, "percentage_used", SM_JSON_NULL)};
-static const struct sm_desc d_ds_why = {.json = DS(SM_JSON_STRING, "why", SM_JSON_NULL)};
+/* clang-format off */
+SM_DESC(d_ds_read,          NULL,                                 DS(SM_JSON_BOOL, "read", 0));
+SM_DESC(d_ds_source,        NULL,                                 DS(SM_JSON_STRING, "source", SM_JSON_NULL));
+SM_DESC(d_ds_pages,         NULL,                                 {.kind = SM_JSON_NUMBER, .section = "ata/devstat", .array = "pages"});
+SM_DESC(d_ds_cycles,        NULL,                                 DS(SM_JSON_NUMBER, "power_cycles", SM_JSON_NULL));
+SM_DESC(d_ds_hours,         NULL,                                 DS(SM_JSON_NUMBER, "power_on_hours", SM_JSON_NULL));
+SM_DESC(d_ds_written,       NULL,                                 DS(SM_JSON_NUMBER, "logical_sectors_written", SM_JSON_NULL));
+SM_DESC(d_ds_read_sectors,  NULL,                                 DS(SM_JSON_NUMBER, "logical_sectors_read", SM_JSON_NULL));
+SM_DESC(d_ds_uncorrectable, &sm_family_ata_devstat_uncorrectable, DS(SM_JSON_NUMBER, "reported_uncorrectable_errors", SM_JSON_NULL));
+SM_DESC(d_ds_temp,          NULL,                                 DS(SM_JSON_NUMBER, "temperature_celsius", SM_JSON_NULL));
+SM_DESC(d_ds_temp_max,      &sm_family_ata_devstat_temp_highest,  DS(SM_JSON_NUMBER, "temperature_highest_celsius", SM_JSON_NULL));
+SM_DESC(d_ds_temp_min,      &sm_family_ata_devstat_temp_lowest,   DS(SM_JSON_NUMBER, "temperature_lowest_celsius", SM_JSON_NULL));
+SM_DESC(d_ds_used,          NULL,                                 DS(SM_JSON_NUMBER, "percentage_used", SM_JSON_NULL));
+SM_DESC(d_ds_why,           NULL,                                 DS(SM_JSON_STRING, "why", SM_JSON_NULL));
 
-static const struct sm_desc d_el_present = {.json = EL(SM_JSON_BOOL, "present", 0)};
-static const struct sm_desc d_el_source = {.json = EL(SM_JSON_STRING, "source", SM_JSON_NULL)};
-static const struct sm_desc d_el_count = {.family = &sm_family_ata_error_log_errors,
-                                          .json = EL(SM_JSON_NUMBER, "count", SM_JSON_NULL)};
-static const struct sm_desc d_el_why = {.json = EL(SM_JSON_STRING, "why", SM_JSON_NULL)};
-static const struct sm_desc d_ele_number = {.json = ELE(SM_JSON_NUMBER, "number", 0)};
-static const struct sm_desc d_ele_hours = {.json = ELE(SM_JSON_NUMBER, "power_on_hours", 0)};
-static const struct sm_desc d_ele_state = {.json = ELE(SM_JSON_NUMBER, "device_state", 0)};
-static const struct sm_desc d_ele_error = {.json = ELE(SM_JSON_NUMBER, "error_register", 0)};
-static const struct sm_desc d_ele_status = {.json = ELE(SM_JSON_NUMBER, "status_register", 0)};
-static const struct sm_desc d_ele_count = {.json = ELE(SM_JSON_NUMBER, "count_register", 0)};
-static const struct sm_desc d_ele_lba = {.json = ELE(SM_JSON_NUMBER, "lba", 0)};
-static const struct sm_desc d_ele_command = {.json = ELE(SM_JSON_NUMBER, "command", SM_JSON_NULL)};
-static const struct sm_desc d_ele_features = {
-        .json = ELE(SM_JSON_NUMBER, "features", SM_JSON_NULL)};
-static const struct sm_desc d_ele_ts = {
-        .json = ELE(SM_JSON_NUMBER, "command_powerup_milliseconds", SM_JSON_NULL)};
+SM_DESC(d_el_present,   NULL,                            EL(SM_JSON_BOOL, "present", 0));
+SM_DESC(d_el_source,    NULL,                            EL(SM_JSON_STRING, "source", SM_JSON_NULL));
+SM_DESC(d_el_count,     &sm_family_ata_error_log_errors, EL(SM_JSON_NUMBER, "count", SM_JSON_NULL));
+SM_DESC(d_el_why,       NULL,                            EL(SM_JSON_STRING, "why", SM_JSON_NULL));
+SM_DESC(d_ele_number,   NULL,                            ELE(SM_JSON_NUMBER, "number", 0));
+SM_DESC(d_ele_hours,    NULL,                            ELE(SM_JSON_NUMBER, "power_on_hours", 0));
+SM_DESC(d_ele_state,    NULL,                            ELE(SM_JSON_NUMBER, "device_state", 0));
+SM_DESC(d_ele_error,    NULL,                            ELE(SM_JSON_NUMBER, "error_register", 0));
+SM_DESC(d_ele_status,   NULL,                            ELE(SM_JSON_NUMBER, "status_register", 0));
+SM_DESC(d_ele_count,    NULL,                            ELE(SM_JSON_NUMBER, "count_register", 0));
+SM_DESC(d_ele_lba,      NULL,                            ELE(SM_JSON_NUMBER, "lba", 0));
+SM_DESC(d_ele_command,  NULL,                            ELE(SM_JSON_NUMBER, "command", SM_JSON_NULL));
+SM_DESC(d_ele_features, NULL,                            ELE(SM_JSON_NUMBER, "features", SM_JSON_NULL));
+SM_DESC(d_ele_ts,       NULL,                            ELE(SM_JSON_NUMBER, "command_powerup_milliseconds", SM_JSON_NULL));
 
-static const struct sm_desc d_st_present = {.json = ST(SM_JSON_BOOL, "present", 0)};
-static const struct sm_desc d_st_source = {.json = ST(SM_JSON_STRING, "source", SM_JSON_NULL)};
-static const struct sm_desc d_st_logged = {.json = ST(SM_JSON_NUMBER, "logged", SM_JSON_NULL)};
-static const struct sm_desc d_st_failed = {.family = &sm_family_ata_self_tests_failed,
-                                           .json = ST(SM_JSON_NUMBER, "failed", SM_JSON_NULL)};
-static const struct sm_desc d_st_last = {.family = &sm_family_ata_self_test_last_status};
-static const struct sm_desc d_st_why = {.json = ST(SM_JSON_STRING, "why", SM_JSON_NULL)};
-static const struct sm_desc d_ste_type = {.json = STE(SM_JSON_NUMBER, "type", 0)};
-static const struct sm_desc d_ste_type_name = {
-        .json = STE(SM_JSON_STRING, "type_name", SM_JSON_NULL)};
-static const struct sm_desc d_ste_status = {.json = STE(SM_JSON_NUMBER, "status", 0)};
-static const struct sm_desc d_ste_status_name = {
-        .json = STE(SM_JSON_STRING, "status_name", SM_JSON_NULL)};
-static const struct sm_desc d_ste_passed = {.json = STE(SM_JSON_BOOL, "passed", SM_JSON_NULL)};
-static const struct sm_desc d_ste_remaining = {.json = STE(SM_JSON_NUMBER, "remaining_percent", 0)};
-static const struct sm_desc d_ste_hours = {.json = STE(SM_JSON_NUMBER, "power_on_hours", 0)};
-static const struct sm_desc d_ste_lba = {.json = STE(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL)};
+SM_DESC(d_st_present,      NULL,                                 ST(SM_JSON_BOOL, "present", 0));
+SM_DESC(d_st_source,       NULL,                                 ST(SM_JSON_STRING, "source", SM_JSON_NULL));
+SM_DESC(d_st_logged,       NULL,                                 ST(SM_JSON_NUMBER, "logged", SM_JSON_NULL));
+SM_DESC(d_st_failed,       &sm_family_ata_self_tests_failed,     ST(SM_JSON_NUMBER, "failed", SM_JSON_NULL));
+SM_DESC(d_st_last,         &sm_family_ata_self_test_last_status, {0});
+SM_DESC(d_st_why,          NULL,                                 ST(SM_JSON_STRING, "why", SM_JSON_NULL));
+SM_DESC(d_ste_type,        NULL,                                 STE(SM_JSON_NUMBER, "type", 0));
+SM_DESC(d_ste_type_name,   NULL,                                 STE(SM_JSON_STRING, "type_name", SM_JSON_NULL));
+SM_DESC(d_ste_status,      NULL,                                 STE(SM_JSON_NUMBER, "status", 0));
+SM_DESC(d_ste_status_name, NULL,                                 STE(SM_JSON_STRING, "status_name", SM_JSON_NULL));
+SM_DESC(d_ste_passed,      NULL,                                 STE(SM_JSON_BOOL, "passed", SM_JSON_NULL));
+SM_DESC(d_ste_remaining,   NULL,                                 STE(SM_JSON_NUMBER, "remaining_percent", 0));
+SM_DESC(d_ste_hours,       NULL,                                 STE(SM_JSON_NUMBER, "power_on_hours", 0));
+SM_DESC(d_ste_lba,         NULL,                                 STE(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL));
+
+/* clang-format on */
 
 /* ---- readings ---- */
 

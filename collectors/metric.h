@@ -87,6 +87,13 @@ struct sm_desc {
         struct sm_json json;            /* kind SM_JSON_NONE: Prometheus only */
 };
 
+/*
+ * Declare a reading in one row of a table: SM_DESC(d_x, &f_x, JSON-place);
+ * family NULL: JSON only; JSON place {0}: Prometheus only.
+ */
+#define SM_DESC(var, family_, ...) \
+        static const struct sm_desc var = {.family = family_, .json = __VA_ARGS__}
+
 /* One value. Everything it points to needs to live only while emit() runs. */
 struct sm_reading {
         const struct sm_desc *desc;

@@ -28,82 +28,33 @@
 
 /* ===== what the values mean: families and the field table ===== */
 
-SM_FAMILY(static, f_critical_warning, "ssdmon_nvme_critical_warning", SM_GAUGE, "", 0,
-          "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of range, "
-          "reliability degraded, media read-only, volatile memory backup failed, persistent memory "
-          "region read-only",
-          "warning");
-SM_FAMILY(static, f_available_spare, "ssdmon_available_spare_ratio", SM_GAUGE, "ratio", 0,
-          "Remaining spare capacity, 0..1 (NVMe available spare / 100)", NULL);
-SM_FAMILY(static, f_spare_threshold, "ssdmon_available_spare_threshold_ratio", SM_GAUGE, "ratio", 0,
-          "Available spare below this sets the spare critical warning, 0..1", NULL);
-SM_FAMILY(static, f_eg_critical_warning, "ssdmon_nvme_endurance_group_critical_warning", SM_GAUGE,
-          "", 0,
-          "NVMe endurance group critical warning summary bits, 1 if set: spare below threshold, "
-          "reliability degraded, read-only",
-          "warning");
-SM_FAMILY(static, f_read_commands, "ssdmon_nvme_host_read_commands_total", SM_COUNTER, "", 0,
-          "Read commands the controller completed", NULL);
-SM_FAMILY(static, f_write_commands, "ssdmon_nvme_host_write_commands_total", SM_COUNTER, "", 0,
-          "Write commands the controller completed", NULL);
-SM_FAMILY(static, f_busy, "ssdmon_nvme_controller_busy_seconds_total", SM_COUNTER, "seconds", 0,
-          "Time the controller was busy with I/O commands (reported in minutes)", NULL);
-SM_FAMILY(static, f_unsafe_shutdowns, "ssdmon_nvme_unsafe_shutdowns_total", SM_COUNTER, "", 0,
-          "Shutdowns without a shutdown notification from the host", NULL);
-SM_FAMILY(static, f_media_errors, "ssdmon_nvme_media_errors_total", SM_COUNTER, "", 0,
-          "Unrecovered data integrity errors (media and data integrity errors)", NULL);
-SM_FAMILY(static, f_error_log_entries, "ssdmon_nvme_error_log_entries_total", SM_COUNTER, "", 0,
-          "Error information log entries over the controller's life", NULL);
-SM_FAMILY(static, f_warning_temp_time, "ssdmon_nvme_warning_temperature_seconds_total", SM_COUNTER,
-          "seconds", 0,
-          "Time the composite temperature was at or above the warning threshold (reported in "
-          "minutes)",
-          NULL);
-SM_FAMILY(static, f_critical_temp_time, "ssdmon_nvme_critical_temperature_seconds_total",
-          SM_COUNTER, "seconds", 0,
-          "Time the composite temperature was at or above the critical threshold (reported in "
-          "minutes)",
-          NULL);
-SM_FAMILY(static, f_thermal_transitions, "ssdmon_nvme_thermal_transitions_total", SM_COUNTER, "", 0,
-          "Transitions into host-controlled thermal management at threshold TMT1 or TMT2 (NVMe "
-          "counters saturate at 2^32-1)",
-          "threshold");
-SM_FAMILY(static, f_thermal_seconds, "ssdmon_nvme_thermal_seconds_total", SM_COUNTER, "seconds", 0,
-          "Time spent in host-controlled thermal management at threshold TMT1 or TMT2",
-          "threshold");
-SM_FAMILY(static, f_temp_threshold, "ssdmon_nvme_temperature_threshold_celsius", SM_GAUGE,
-          "celsius", 0,
-          "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)",
-          "threshold");
+/* clang-format off */
+SM_FAMILY(static, f_critical_warning,    "ssdmon_nvme_critical_warning",                   SM_GAUGE,   "",        0, "NVMe critical warning bits, 1 if set: spare below threshold, temperature out of range, reliability degraded, media read-only, volatile memory backup failed, persistent memory region read-only", "warning");
+SM_FAMILY(static, f_available_spare,     "ssdmon_available_spare_ratio",                   SM_GAUGE,   "ratio",   0, "Remaining spare capacity, 0..1 (NVMe available spare / 100)", NULL);
+SM_FAMILY(static, f_spare_threshold,     "ssdmon_available_spare_threshold_ratio",         SM_GAUGE,   "ratio",   0, "Available spare below this sets the spare critical warning, 0..1", NULL);
+SM_FAMILY(static, f_eg_critical_warning, "ssdmon_nvme_endurance_group_critical_warning",   SM_GAUGE,   "",        0, "NVMe endurance group critical warning summary bits, 1 if set: spare below threshold, reliability degraded, read-only", "warning");
+SM_FAMILY(static, f_read_commands,       "ssdmon_nvme_host_read_commands_total",           SM_COUNTER, "",        0, "Read commands the controller completed", NULL);
+SM_FAMILY(static, f_write_commands,      "ssdmon_nvme_host_write_commands_total",          SM_COUNTER, "",        0, "Write commands the controller completed", NULL);
+SM_FAMILY(static, f_busy,                "ssdmon_nvme_controller_busy_seconds_total",      SM_COUNTER, "seconds", 0, "Time the controller was busy with I/O commands (reported in minutes)", NULL);
+SM_FAMILY(static, f_unsafe_shutdowns,    "ssdmon_nvme_unsafe_shutdowns_total",             SM_COUNTER, "",        0, "Shutdowns without a shutdown notification from the host", NULL);
+SM_FAMILY(static, f_media_errors,        "ssdmon_nvme_media_errors_total",                 SM_COUNTER, "",        0, "Unrecovered data integrity errors (media and data integrity errors)", NULL);
+SM_FAMILY(static, f_error_log_entries,   "ssdmon_nvme_error_log_entries_total",            SM_COUNTER, "",        0, "Error information log entries over the controller's life", NULL);
+SM_FAMILY(static, f_warning_temp_time,   "ssdmon_nvme_warning_temperature_seconds_total",  SM_COUNTER, "seconds", 0, "Time the composite temperature was at or above the warning threshold (reported in minutes)", NULL);
+SM_FAMILY(static, f_critical_temp_time,  "ssdmon_nvme_critical_temperature_seconds_total", SM_COUNTER, "seconds", 0, "Time the composite temperature was at or above the critical threshold (reported in minutes)", NULL);
+SM_FAMILY(static, f_thermal_transitions, "ssdmon_nvme_thermal_transitions_total",          SM_COUNTER, "",        0, "Transitions into host-controlled thermal management at threshold TMT1 or TMT2 (NVMe counters saturate at 2^32-1)", "threshold");
+SM_FAMILY(static, f_thermal_seconds,     "ssdmon_nvme_thermal_seconds_total",              SM_COUNTER, "seconds", 0, "Time spent in host-controlled thermal management at threshold TMT1 or TMT2", "threshold");
+SM_FAMILY(static, f_temp_threshold,      "ssdmon_nvme_temperature_threshold_celsius",      SM_GAUGE,   "celsius", 0, "Composite temperature thresholds from Identify Controller (WCTEMP, CCTEMP; K - 273)", "threshold");
 
 /* The drive logs (nvme_logs.h): one series each per device, no per-entry labels. */
-SM_FAMILY(static, f_errlog_entries, "ssdmon_nvme_error_log_valid_entries", SM_GAUGE, "", 0,
-          "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the "
-          "ELPE+1 the controller keeps)",
-          NULL);
-SM_FAMILY(static, f_errlog_newest, "ssdmon_nvme_error_log_newest_error_id", SM_GAUGE, "", 0,
-          "Error Count of the newest Error Information log entry: the controller's unique, "
-          "incrementing number of that error, 0 if none (details in the JSON)",
-          NULL);
-SM_FAMILY(static, f_st_running, "ssdmon_nvme_self_test_running", SM_GAUGE, "", 0,
-          "1 while a device self-test runs (the agent never starts or aborts one)", NULL);
-SM_FAMILY(static, f_st_progress, "ssdmon_nvme_self_test_progress_ratio", SM_GAUGE, "ratio", 0,
-          "Completion of the running device self-test, 0..1", NULL);
-SM_FAMILY(static, f_st_results, "ssdmon_nvme_self_test_results", SM_GAUGE, "", 0,
-          "Results in the NVMe Device Self-test log (at most 20, aborted tests included)", NULL);
-SM_FAMILY(static, f_st_last_failed, "ssdmon_nvme_self_test_last_failed", SM_GAUGE, "", 0,
-          "1 if the newest completed device self-test failed (fatal error or failed segment), 0 if "
-          "it passed; no sample without a completed test",
-          NULL);
-SM_FAMILY(
-        static, f_st_last_result, "ssdmon_nvme_self_test_last_result", SM_GAUGE, "", 0,
-        "Result code of the newest completed device self-test (NVMe: 0 no error, 5 fatal error, 6 "
-        "failed segment unknown, 7 failed segment)",
-        NULL);
-SM_FAMILY(static, f_st_last_poh, "ssdmon_nvme_self_test_last_power_on_seconds", SM_GAUGE, "seconds",
-          0,
-          "Power-on time at which the newest completed device self-test ended (reported in hours)",
-          NULL);
+SM_FAMILY(static, f_errlog_entries, "ssdmon_nvme_error_log_valid_entries",         SM_GAUGE, "",        0, "Valid entries in the NVMe Error Information log as read (its newest, at most 64 of the ELPE+1 the controller keeps)", NULL);
+SM_FAMILY(static, f_errlog_newest,  "ssdmon_nvme_error_log_newest_error_id",       SM_GAUGE, "",        0, "Error Count of the newest Error Information log entry: the controller's unique, incrementing number of that error, 0 if none (details in the JSON)", NULL);
+SM_FAMILY(static, f_st_running,     "ssdmon_nvme_self_test_running",               SM_GAUGE, "",        0, "1 while a device self-test runs (the agent never starts or aborts one)", NULL);
+SM_FAMILY(static, f_st_progress,    "ssdmon_nvme_self_test_progress_ratio",        SM_GAUGE, "ratio",   0, "Completion of the running device self-test, 0..1", NULL);
+SM_FAMILY(static, f_st_results,     "ssdmon_nvme_self_test_results",               SM_GAUGE, "",        0, "Results in the NVMe Device Self-test log (at most 20, aborted tests included)", NULL);
+SM_FAMILY(static, f_st_last_failed, "ssdmon_nvme_self_test_last_failed",           SM_GAUGE, "",        0, "1 if the newest completed device self-test failed (fatal error or failed segment), 0 if it passed; no sample without a completed test", NULL);
+SM_FAMILY(static, f_st_last_result, "ssdmon_nvme_self_test_last_result",           SM_GAUGE, "",        0, "Result code of the newest completed device self-test (NVMe: 0 no error, 5 fatal error, 6 failed segment unknown, 7 failed segment)", NULL);
+SM_FAMILY(static, f_st_last_poh,    "ssdmon_nvme_self_test_last_power_on_seconds", SM_GAUGE, "seconds", 0, "Power-on time at which the newest completed device self-test ended (reported in hours)", NULL);
+/* clang-format on */
 
 /* Exposition order of this protocol's families (shared ones where their rows are). */
 static const struct sm_family *const nvme_families[] = {
@@ -632,15 +583,13 @@ static int collect_read(const struct sm_device_id *id, const struct sm_read_opts
 
 /* ===== readings ===== */
 
-static const struct sm_desc d_identify = {
-        .json = {.kind = SM_JSON_BOOL, .section = "nvme", .key = "identify_controller"}};
-static const struct sm_desc d_wctemp = {
-        .json = {
-                .kind = SM_JSON_NUMBER, .section = "nvme", .key = "wctemp", .flags = SM_JSON_NULL}};
-static const struct sm_desc d_cctemp = {
-        .json = {
-                .kind = SM_JSON_NUMBER, .section = "nvme", .key = "cctemp", .flags = SM_JSON_NULL}};
-static const struct sm_desc d_threshold = {.family = &f_temp_threshold};
+/* clang-format off */
+SM_DESC(d_identify,  NULL,              {.kind = SM_JSON_BOOL, .section = "nvme", .key = "identify_controller"});
+SM_DESC(d_wctemp,    NULL,              {.kind = SM_JSON_NUMBER, .section = "nvme", .key = "wctemp", .flags = SM_JSON_NULL});
+SM_DESC(d_cctemp,    NULL,              {.kind = SM_JSON_NUMBER, .section = "nvme", .key = "cctemp", .flags = SM_JSON_NULL});
+SM_DESC(d_threshold, &f_temp_threshold, {0});
+
+/* clang-format on */
 
 static void emit_field(const struct sm_nvme_field *f, const uint8_t *log, sm_emit_fn emit,
                        void *ctx)
@@ -682,67 +631,53 @@ static void emit_threshold(uint16_t kelvin, bool have_id, const char *which, sm_
                           .key = k, .flags = fl}
 /* clang-format on */
 
-static const struct sm_desc d_el_read = {
-        .json = {.kind = SM_JSON_BOOL, .section = "nvme_error_log", .key = "read"}};
-static const struct sm_desc d_el_absent = {
-        .json = {.kind = SM_JSON_STRING, .section = "nvme_error_log", .key = "absent_reason"}};
-static const struct sm_desc d_el_entries_read = {.json = EL("entries_read", 0)};
-static const struct sm_desc d_el_valid = {.family = &f_errlog_entries,
-                                          .json = EL("valid_entries", 0)};
-static const struct sm_desc d_el_newest = {.family = &f_errlog_newest,
-                                           .json = EL("newest_error_count", SM_JSON_EXACT)};
-static const struct sm_desc d_ele_count = {
-        .json = ELROW(SM_JSON_NUMBER, "error_count", SM_JSON_EXACT)};
-static const struct sm_desc d_ele_sqid = {.json = ELROW(SM_JSON_NUMBER, "sqid", 0)};
-static const struct sm_desc d_ele_cmdid = {.json = ELROW(SM_JSON_NUMBER, "cmdid", 0)};
-static const struct sm_desc d_ele_status = {.json = ELROW(SM_JSON_NUMBER, "status", 0)};
-static const struct sm_desc d_ele_status_text = {.json = ELROW(SM_JSON_STRING, "status_text", 0)};
-static const struct sm_desc d_ele_sct = {.json = ELROW(SM_JSON_NUMBER, "status_code_type", 0)};
-static const struct sm_desc d_ele_sc = {.json = ELROW(SM_JSON_NUMBER, "status_code", 0)};
-static const struct sm_desc d_ele_dnr = {.json = ELROW(SM_JSON_BOOL, "do_not_retry", 0)};
-static const struct sm_desc d_ele_more = {.json = ELROW(SM_JSON_BOOL, "more", 0)};
-static const struct sm_desc d_ele_phase = {.json = ELROW(SM_JSON_NUMBER, "phase_tag", 0)};
-static const struct sm_desc d_ele_pel = {.json = ELROW(SM_JSON_NUMBER, "parm_error_location", 0)};
-static const struct sm_desc d_ele_lba = {.json = ELROW(SM_JSON_NUMBER, "lba", SM_JSON_EXACT)};
-static const struct sm_desc d_ele_nsid = {.json = ELROW(SM_JSON_NUMBER, "nsid", 0)};
-static const struct sm_desc d_ele_vs = {.json = ELROW(SM_JSON_NUMBER, "vs", 0)};
-static const struct sm_desc d_ele_trtype = {.json = ELROW(SM_JSON_NUMBER, "trtype", 0)};
-static const struct sm_desc d_ele_cs = {.json = ELROW(SM_JSON_NUMBER, "cs", SM_JSON_EXACT)};
-static const struct sm_desc d_ele_tsi = {.json = ELROW(SM_JSON_NUMBER, "trtype_spec_info", 0)};
+/* clang-format off */
+SM_DESC(d_el_read,         NULL,              {.kind = SM_JSON_BOOL, .section = "nvme_error_log", .key = "read"});
+SM_DESC(d_el_absent,       NULL,              {.kind = SM_JSON_STRING, .section = "nvme_error_log", .key = "absent_reason"});
+SM_DESC(d_el_entries_read, NULL,              EL("entries_read", 0));
+SM_DESC(d_el_valid,        &f_errlog_entries, EL("valid_entries", 0));
+SM_DESC(d_el_newest,       &f_errlog_newest,  EL("newest_error_count", SM_JSON_EXACT));
+SM_DESC(d_ele_count,       NULL,              ELROW(SM_JSON_NUMBER, "error_count", SM_JSON_EXACT));
+SM_DESC(d_ele_sqid,        NULL,              ELROW(SM_JSON_NUMBER, "sqid", 0));
+SM_DESC(d_ele_cmdid,       NULL,              ELROW(SM_JSON_NUMBER, "cmdid", 0));
+SM_DESC(d_ele_status,      NULL,              ELROW(SM_JSON_NUMBER, "status", 0));
+SM_DESC(d_ele_status_text, NULL,              ELROW(SM_JSON_STRING, "status_text", 0));
+SM_DESC(d_ele_sct,         NULL,              ELROW(SM_JSON_NUMBER, "status_code_type", 0));
+SM_DESC(d_ele_sc,          NULL,              ELROW(SM_JSON_NUMBER, "status_code", 0));
+SM_DESC(d_ele_dnr,         NULL,              ELROW(SM_JSON_BOOL, "do_not_retry", 0));
+SM_DESC(d_ele_more,        NULL,              ELROW(SM_JSON_BOOL, "more", 0));
+SM_DESC(d_ele_phase,       NULL,              ELROW(SM_JSON_NUMBER, "phase_tag", 0));
+SM_DESC(d_ele_pel,         NULL,              ELROW(SM_JSON_NUMBER, "parm_error_location", 0));
+SM_DESC(d_ele_lba,         NULL,              ELROW(SM_JSON_NUMBER, "lba", SM_JSON_EXACT));
+SM_DESC(d_ele_nsid,        NULL,              ELROW(SM_JSON_NUMBER, "nsid", 0));
+SM_DESC(d_ele_vs,          NULL,              ELROW(SM_JSON_NUMBER, "vs", 0));
+SM_DESC(d_ele_trtype,      NULL,              ELROW(SM_JSON_NUMBER, "trtype", 0));
+SM_DESC(d_ele_cs,          NULL,              ELROW(SM_JSON_NUMBER, "cs", SM_JSON_EXACT));
+SM_DESC(d_ele_tsi,         NULL,              ELROW(SM_JSON_NUMBER, "trtype_spec_info", 0));
 
-static const struct sm_desc d_st_read = {.json = ST(SM_JSON_BOOL, "read", 0)};
-static const struct sm_desc d_st_absent = {.json = ST(SM_JSON_STRING, "absent_reason", 0)};
-static const struct sm_desc d_st_op = {.json = ST(SM_JSON_STRING, "current_operation", 0)};
-static const struct sm_desc d_st_running = {.family = &f_st_running,
-                                            .json = ST(SM_JSON_BOOL, "running", 0)};
-static const struct sm_desc d_st_progress = {.family = &f_st_progress};
-static const struct sm_desc d_st_percent = {
-        .json = ST(SM_JSON_NUMBER, "completion_percent", SM_JSON_NULL)};
-static const struct sm_desc d_st_results = {.family = &f_st_results,
-                                            .json = ST(SM_JSON_NUMBER, "results", 0)};
-static const struct sm_desc d_st_last_failed = {
-        .family = &f_st_last_failed,
-        .json = ST(SM_JSON_BOOL, "last_completed_failed", SM_JSON_NULL)};
-static const struct sm_desc d_st_last_result = {
-        .family = &f_st_last_result,
-        .json = ST(SM_JSON_STRING, "last_completed_result", SM_JSON_NULL)};
-static const struct sm_desc d_st_last_poh = {.family = &f_st_last_poh};
-static const struct sm_desc d_st_last_hours = {
-        .json = ST(SM_JSON_NUMBER, "last_completed_power_on_hours", SM_JSON_NULL)};
-static const struct sm_desc d_str_test = {.json = STROW(SM_JSON_STRING, "test", 0)};
-static const struct sm_desc d_str_result = {.json = STROW(SM_JSON_STRING, "result", 0)};
-static const struct sm_desc d_str_code = {.json = STROW(SM_JSON_NUMBER, "result_code", 0)};
-static const struct sm_desc d_str_segment = {.json = STROW(SM_JSON_NUMBER, "segment", 0)};
-static const struct sm_desc d_str_valid = {
-        .json = STROW(SM_JSON_NUMBER, "valid_diagnostic_information", 0)};
-static const struct sm_desc d_str_poh = {
-        .json = STROW(SM_JSON_NUMBER, "power_on_hours", SM_JSON_EXACT)};
-static const struct sm_desc d_str_nsid = {.json = STROW(SM_JSON_NUMBER, "nsid", SM_JSON_NULL)};
-static const struct sm_desc d_str_flba = {
-        .json = STROW(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL | SM_JSON_EXACT)};
-static const struct sm_desc d_str_sct = {
-        .json = STROW(SM_JSON_NUMBER, "status_code_type", SM_JSON_NULL)};
-static const struct sm_desc d_str_sc = {.json = STROW(SM_JSON_NUMBER, "status_code", SM_JSON_NULL)};
+SM_DESC(d_st_read,        NULL,              ST(SM_JSON_BOOL, "read", 0));
+SM_DESC(d_st_absent,      NULL,              ST(SM_JSON_STRING, "absent_reason", 0));
+SM_DESC(d_st_op,          NULL,              ST(SM_JSON_STRING, "current_operation", 0));
+SM_DESC(d_st_running,     &f_st_running,     ST(SM_JSON_BOOL, "running", 0));
+SM_DESC(d_st_progress,    &f_st_progress,    {0});
+SM_DESC(d_st_percent,     NULL,              ST(SM_JSON_NUMBER, "completion_percent", SM_JSON_NULL));
+SM_DESC(d_st_results,     &f_st_results,     ST(SM_JSON_NUMBER, "results", 0));
+SM_DESC(d_st_last_failed, &f_st_last_failed, ST(SM_JSON_BOOL, "last_completed_failed", SM_JSON_NULL));
+SM_DESC(d_st_last_result, &f_st_last_result, ST(SM_JSON_STRING, "last_completed_result", SM_JSON_NULL));
+SM_DESC(d_st_last_poh,    &f_st_last_poh,    {0});
+SM_DESC(d_st_last_hours,  NULL,              ST(SM_JSON_NUMBER, "last_completed_power_on_hours", SM_JSON_NULL));
+SM_DESC(d_str_test,       NULL,              STROW(SM_JSON_STRING, "test", 0));
+SM_DESC(d_str_result,     NULL,              STROW(SM_JSON_STRING, "result", 0));
+SM_DESC(d_str_code,       NULL,              STROW(SM_JSON_NUMBER, "result_code", 0));
+SM_DESC(d_str_segment,    NULL,              STROW(SM_JSON_NUMBER, "segment", 0));
+SM_DESC(d_str_valid,      NULL,              STROW(SM_JSON_NUMBER, "valid_diagnostic_information", 0));
+SM_DESC(d_str_poh,        NULL,              STROW(SM_JSON_NUMBER, "power_on_hours", SM_JSON_EXACT));
+SM_DESC(d_str_nsid,       NULL,              STROW(SM_JSON_NUMBER, "nsid", SM_JSON_NULL));
+SM_DESC(d_str_flba,       NULL,              STROW(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL | SM_JSON_EXACT));
+SM_DESC(d_str_sct,        NULL,              STROW(SM_JSON_NUMBER, "status_code_type", SM_JSON_NULL));
+SM_DESC(d_str_sc,         NULL,              STROW(SM_JSON_NUMBER, "status_code", SM_JSON_NULL));
+
+/* clang-format on */
 
 /* Emit a number (exact decimal for 64-bit values), optionally in a row. */
 static void emit_u64(const struct sm_desc *d, uint64_t v, bool present, unsigned row,
@@ -845,7 +780,10 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         }
 }
 
-static const struct sm_desc d_end_source = {.family = &sm_family_endurance_source_info};
+/* clang-format off */
+SM_DESC(d_end_source, &sm_family_endurance_source_info, {0});
+
+/* clang-format on */
 
 static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {

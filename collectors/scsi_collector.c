@@ -122,77 +122,38 @@ static int scsi_read(const struct sm_device_id *id, const struct sm_read_opts *o
 /* This file's families: static, no flags. */
 #define FAMILY(var, n, t, u, h, ...) SM_FAMILY(static, var, n, t, u, 0, h, __VA_ARGS__)
 
-FAMILY(f_ref_temp, "ssdmon_scsi_temperature_reference_celsius", SM_GAUGE, "celsius",
-       "SCSI temperature log page 0Dh reference temperature: the maximum the drive is rated to "
-       "run at continuously",
-       NULL);
-FAMILY(f_env_temp, "ssdmon_scsi_environmental_temperature_celsius", SM_GAUGE, "celsius",
-       "SCSI environmental reporting (log page 0Dh/01h) temperature extremes per sensor: "
-       "lifetime and since power-on maximum/minimum, and the other temperature's",
-       "sensor", "stat");
-FAMILY(f_ie_asc, "ssdmon_scsi_ie_asc", SM_GAUGE, "",
-       "Informational exceptions log page 2Fh additional sense code; 0 means no exception", NULL);
-FAMILY(f_ie_ascq, "ssdmon_scsi_ie_ascq", SM_GAUGE, "",
-       "Informational exceptions log page 2Fh additional sense code qualifier", NULL);
-FAMILY(f_ie_enabled, "ssdmon_scsi_ie_reporting_enabled", SM_GAUGE, "",
-       "1 if informational exception reporting is enabled (mode page 1Ch DEXCPT=0); the log "
-       "page 2Fh is read either way",
-       NULL);
-FAMILY(f_corr_fast, "ssdmon_scsi_errors_corrected_fast_total", SM_COUNTER, "",
-       "Errors corrected without substantial delay (error counter pages 02h/03h/05h)", "op");
-FAMILY(f_corr_delayed, "ssdmon_scsi_errors_corrected_delayed_total", SM_COUNTER, "",
-       "Errors corrected with possible delays", "op");
-FAMILY(f_rereads, "ssdmon_scsi_rereads_rewrites_total", SM_COUNTER, "", "Total rewrites or rereads",
-       "op");
-FAMILY(f_corr_total, "ssdmon_scsi_errors_corrected_total", SM_COUNTER, "", "Total errors corrected",
-       "op");
-FAMILY(f_algorithm, "ssdmon_scsi_correction_algorithm_invocations_total", SM_COUNTER, "",
-       "Times the correction algorithm was processed", "op");
-FAMILY(f_processed, "ssdmon_scsi_processed_bytes_total", SM_COUNTER, "bytes",
-       "Total bytes processed (error counter pages 02h/03h/05h parameter 0005h)", "op");
-FAMILY(f_uncorrected, "ssdmon_scsi_errors_uncorrected_total", SM_COUNTER, "",
-       "Total uncorrected errors", "op");
-FAMILY(f_non_medium, "ssdmon_scsi_non_medium_errors_total", SM_COUNTER, "",
-       "Non-medium error count (log page 06h)", NULL);
-FAMILY(f_start_stop, "ssdmon_scsi_start_stop_cycles_total", SM_COUNTER, "",
-       "Accumulated start-stop cycles (log page 0Eh)", NULL);
-FAMILY(f_start_stop_spec, "ssdmon_scsi_start_stop_cycles_specified", SM_GAUGE, "",
-       "Start-stop cycles the drive is specified for over its lifetime", NULL);
-FAMILY(f_load_unload, "ssdmon_scsi_load_unload_cycles_total", SM_COUNTER, "",
-       "Accumulated load-unload cycles (log page 0Eh)", NULL);
-FAMILY(f_load_unload_spec, "ssdmon_scsi_load_unload_cycles_specified", SM_GAUGE, "",
-       "Load-unload cycles the drive is specified for over its lifetime", NULL);
-FAMILY(f_bg_scans, "ssdmon_scsi_background_scans_total", SM_COUNTER, "",
-       "Background scans performed (log page 15h)", NULL);
-FAMILY(f_bg_medium_scans, "ssdmon_scsi_background_medium_scans_total", SM_COUNTER, "",
-       "Background medium scans performed (log page 15h)", NULL);
-FAMILY(f_bg_status, "ssdmon_scsi_background_scan_status", SM_GAUGE, "",
-       "Background scan status code (SBC-4: 0 no scan active, 1 medium scan active, 2 "
-       "pre-scan active, ...)",
-       NULL);
-FAMILY(f_bg_progress, "ssdmon_scsi_background_scan_progress_ratio", SM_GAUGE, "ratio",
-       "Progress of the current background medium scan, 0..1", NULL);
-FAMILY(f_bg_defects, "ssdmon_scsi_background_scan_defects", SM_GAUGE, "",
-       "Medium defects the background scans listed (log page 15h parameters 0001h..0800h read)",
-       NULL);
-FAMILY(f_phy_invalid, "ssdmon_scsi_phy_invalid_dwords_total", SM_COUNTER, "",
-       "SAS phy invalid dword count (log page 18h)", "port", "phy");
-FAMILY(f_phy_disparity, "ssdmon_scsi_phy_running_disparity_errors_total", SM_COUNTER, "",
-       "SAS phy running disparity error count", "port", "phy");
-FAMILY(f_phy_sync, "ssdmon_scsi_phy_loss_of_dword_sync_total", SM_COUNTER, "",
-       "SAS phy loss of dword synchronization count", "port", "phy");
-FAMILY(f_phy_reset, "ssdmon_scsi_phy_reset_problems_total", SM_COUNTER, "",
-       "SAS phy reset problem count", "port", "phy");
-FAMILY(f_self_tests, "ssdmon_scsi_self_tests", SM_GAUGE, "",
-       "Entries in the self-test results log (10h); the agent never starts a test", NULL);
-FAMILY(f_self_tests_failed, "ssdmon_scsi_self_tests_failed", SM_GAUGE, "",
-       "Self-test log entries with a failure result (3..7)", NULL);
-FAMILY(f_last_self_test, "ssdmon_scsi_last_self_test_result", SM_GAUGE, "",
-       "Result code of the most recent self-test (0 passed, 1-2 aborted, 3-7 failed, 15 in "
-       "progress)",
-       NULL);
-FAMILY(f_grown_defects, "ssdmon_scsi_grown_defects", SM_GAUGE, "",
-       "Entries in the grown defect list (READ DEFECT DATA(10) header)", NULL);
+/* clang-format off */
+FAMILY(f_ref_temp,          "ssdmon_scsi_temperature_reference_celsius",          SM_GAUGE,   "celsius", "SCSI temperature log page 0Dh reference temperature: the maximum the drive is rated to run at continuously", NULL);
+FAMILY(f_env_temp,          "ssdmon_scsi_environmental_temperature_celsius",      SM_GAUGE,   "celsius", "SCSI environmental reporting (log page 0Dh/01h) temperature extremes per sensor: lifetime and since power-on maximum/minimum, and the other temperature's", "sensor", "stat");
+FAMILY(f_ie_asc,            "ssdmon_scsi_ie_asc",                                 SM_GAUGE,   "",        "Informational exceptions log page 2Fh additional sense code; 0 means no exception", NULL);
+FAMILY(f_ie_ascq,           "ssdmon_scsi_ie_ascq",                                SM_GAUGE,   "",        "Informational exceptions log page 2Fh additional sense code qualifier", NULL);
+FAMILY(f_ie_enabled,        "ssdmon_scsi_ie_reporting_enabled",                   SM_GAUGE,   "",        "1 if informational exception reporting is enabled (mode page 1Ch DEXCPT=0); the log page 2Fh is read either way", NULL);
+FAMILY(f_corr_fast,         "ssdmon_scsi_errors_corrected_fast_total",            SM_COUNTER, "",        "Errors corrected without substantial delay (error counter pages 02h/03h/05h)", "op");
+FAMILY(f_corr_delayed,      "ssdmon_scsi_errors_corrected_delayed_total",         SM_COUNTER, "",        "Errors corrected with possible delays", "op");
+FAMILY(f_rereads,           "ssdmon_scsi_rereads_rewrites_total",                 SM_COUNTER, "",        "Total rewrites or rereads", "op");
+FAMILY(f_corr_total,        "ssdmon_scsi_errors_corrected_total",                 SM_COUNTER, "",        "Total errors corrected", "op");
+FAMILY(f_algorithm,         "ssdmon_scsi_correction_algorithm_invocations_total", SM_COUNTER, "",        "Times the correction algorithm was processed", "op");
+FAMILY(f_processed,         "ssdmon_scsi_processed_bytes_total",                  SM_COUNTER, "bytes",   "Total bytes processed (error counter pages 02h/03h/05h parameter 0005h)", "op");
+FAMILY(f_uncorrected,       "ssdmon_scsi_errors_uncorrected_total",               SM_COUNTER, "",        "Total uncorrected errors", "op");
+FAMILY(f_non_medium,        "ssdmon_scsi_non_medium_errors_total",                SM_COUNTER, "",        "Non-medium error count (log page 06h)", NULL);
+FAMILY(f_start_stop,        "ssdmon_scsi_start_stop_cycles_total",                SM_COUNTER, "",        "Accumulated start-stop cycles (log page 0Eh)", NULL);
+FAMILY(f_start_stop_spec,   "ssdmon_scsi_start_stop_cycles_specified",            SM_GAUGE,   "",        "Start-stop cycles the drive is specified for over its lifetime", NULL);
+FAMILY(f_load_unload,       "ssdmon_scsi_load_unload_cycles_total",               SM_COUNTER, "",        "Accumulated load-unload cycles (log page 0Eh)", NULL);
+FAMILY(f_load_unload_spec,  "ssdmon_scsi_load_unload_cycles_specified",           SM_GAUGE,   "",        "Load-unload cycles the drive is specified for over its lifetime", NULL);
+FAMILY(f_bg_scans,          "ssdmon_scsi_background_scans_total",                 SM_COUNTER, "",        "Background scans performed (log page 15h)", NULL);
+FAMILY(f_bg_medium_scans,   "ssdmon_scsi_background_medium_scans_total",          SM_COUNTER, "",        "Background medium scans performed (log page 15h)", NULL);
+FAMILY(f_bg_status,         "ssdmon_scsi_background_scan_status",                 SM_GAUGE,   "",        "Background scan status code (SBC-4: 0 no scan active, 1 medium scan active, 2 pre-scan active, ...)", NULL);
+FAMILY(f_bg_progress,       "ssdmon_scsi_background_scan_progress_ratio",         SM_GAUGE,   "ratio",   "Progress of the current background medium scan, 0..1", NULL);
+FAMILY(f_bg_defects,        "ssdmon_scsi_background_scan_defects",                SM_GAUGE,   "",        "Medium defects the background scans listed (log page 15h parameters 0001h..0800h read)", NULL);
+FAMILY(f_phy_invalid,       "ssdmon_scsi_phy_invalid_dwords_total",               SM_COUNTER, "",        "SAS phy invalid dword count (log page 18h)", "port", "phy");
+FAMILY(f_phy_disparity,     "ssdmon_scsi_phy_running_disparity_errors_total",     SM_COUNTER, "",        "SAS phy running disparity error count", "port", "phy");
+FAMILY(f_phy_sync,          "ssdmon_scsi_phy_loss_of_dword_sync_total",           SM_COUNTER, "",        "SAS phy loss of dword synchronization count", "port", "phy");
+FAMILY(f_phy_reset,         "ssdmon_scsi_phy_reset_problems_total",               SM_COUNTER, "",        "SAS phy reset problem count", "port", "phy");
+FAMILY(f_self_tests,        "ssdmon_scsi_self_tests",                             SM_GAUGE,   "",        "Entries in the self-test results log (10h); the agent never starts a test", NULL);
+FAMILY(f_self_tests_failed, "ssdmon_scsi_self_tests_failed",                      SM_GAUGE,   "",        "Self-test log entries with a failure result (3..7)", NULL);
+FAMILY(f_last_self_test,    "ssdmon_scsi_last_self_test_result",                  SM_GAUGE,   "",        "Result code of the most recent self-test (0 passed, 1-2 aborted, 3-7 failed, 15 in progress)", NULL);
+FAMILY(f_grown_defects,     "ssdmon_scsi_grown_defects",                          SM_GAUGE,   "",        "Entries in the grown defect list (READ DEFECT DATA(10) header)", NULL);
+/* clang-format on */
 
 static const struct sm_family *const scsi_families[] = {
         &sm_family_endurance_used,
@@ -346,23 +307,23 @@ static void emit_scalar(const struct sm_scsi_health *s, const struct scalar *x, 
         emit(ctx, &r);
 }
 
-static const struct sm_desc d_vendor = {.json = J(SM_JSON_STRING, "vendor", SM_JSON_NULL)};
-static const struct sm_desc d_product = {.json = J(SM_JSON_STRING, "product", SM_JSON_NULL)};
-static const struct sm_desc d_revision = {.json = J(SM_JSON_STRING, "revision", SM_JSON_NULL)};
-static const struct sm_desc d_ie_text = {.json = J(SM_JSON_STRING, "ie_text", SM_JSON_NULL)};
-static const struct sm_desc d_last_st = {
-        .family = &f_last_self_test,
-        .json = J(SM_JSON_NUMBER, "last_self_test_result", SM_JSON_NULL)};
-static const struct sm_desc d_last_st_text = {
-        .json = J(SM_JSON_STRING, "last_self_test_result_text", SM_JSON_NULL)};
-static const struct sm_desc d_last_st_hours = {
-        .json = J(SM_JSON_NUMBER, "last_self_test_power_on_hours", SM_JSON_NULL)};
-static const struct sm_desc d_endurance_source = {.family = &sm_family_endurance_source_info};
-static const struct sm_desc d_pages = {.json = JA("log_pages", SM_JSON_STRING, NULL, 0)};
+/* clang-format off */
+SM_DESC(d_vendor,           NULL,                             J(SM_JSON_STRING, "vendor", SM_JSON_NULL));
+SM_DESC(d_product,          NULL,                             J(SM_JSON_STRING, "product", SM_JSON_NULL));
+SM_DESC(d_revision,         NULL,                             J(SM_JSON_STRING, "revision", SM_JSON_NULL));
+SM_DESC(d_ie_text,          NULL,                             J(SM_JSON_STRING, "ie_text", SM_JSON_NULL));
+SM_DESC(d_last_st,          &f_last_self_test,                J(SM_JSON_NUMBER, "last_self_test_result", SM_JSON_NULL));
+SM_DESC(d_last_st_text,     NULL,                             J(SM_JSON_STRING, "last_self_test_result_text", SM_JSON_NULL));
+SM_DESC(d_last_st_hours,    NULL,                             J(SM_JSON_NUMBER, "last_self_test_power_on_hours", SM_JSON_NULL));
+SM_DESC(d_endurance_source, &sm_family_endurance_source_info, {0});
+SM_DESC(d_pages,            NULL,                             JA("log_pages", SM_JSON_STRING, NULL, 0));
+/* clang-format on */
 
 /* Error counter pages: one JSON object per page read, one labelled series per parameter. */
 static const char *const ops[] = {"write", "read", "verify"};
-static const struct sm_desc d_ec_op = {.json = JA("error_counters", SM_JSON_STRING, "op", 0)};
+/* clang-format off */
+SM_DESC(d_ec_op, NULL, JA("error_counters", SM_JSON_STRING, "op", 0));
+/* clang-format on */
 /* Every counter is a nullable exact number in its page's error_counters object. */
 #define EC(fam, k)                                                                            \
         {                                                                                     \
@@ -378,8 +339,11 @@ static const struct sm_desc d_ec[SM_SCSI_EC_COUNT] = {
         EC(&f_processed, "processed_bytes"),
         EC(&f_uncorrected, "uncorrected"),
 };
-static const struct sm_desc d_host_written = {.family = &sm_family_host_written_bytes};
-static const struct sm_desc d_host_read = {.family = &sm_family_host_read_bytes};
+/* clang-format off */
+SM_DESC(d_host_written, &sm_family_host_written_bytes, {0});
+SM_DESC(d_host_read,    &sm_family_host_read_bytes,    {0});
+
+/* clang-format on */
 
 static void emit_errors(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx)
 {
@@ -422,8 +386,9 @@ static void emit_errors(const struct sm_scsi_health *s, sm_emit_fn emit, void *c
 static const char *const env_stats[] = {
         "current",   "lifetime_max", "lifetime_min", "max_since_power_on", "min_since_power_on",
         "max_other", "min_other"};
-static const struct sm_desc d_env_param = {
-        .json = JA("environmental_temperatures", SM_JSON_NUMBER, "parameter_code", 0)};
+/* clang-format off */
+SM_DESC(d_env_param, NULL, JA("environmental_temperatures", SM_JSON_NUMBER, "parameter_code", 0));
+/* clang-format on */
 /* Nullable numbers of one environmental_temperatures object; all but current have a series. */
 #define ENV(fam, k)                                                                       \
         {                                                                                 \
@@ -469,8 +434,10 @@ static void emit_env(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx)
 }
 
 /* 18h: one JSON object and one series per counter of each SAS phy. */
-static const struct sm_desc d_phy_port = {.json = JA("phys", SM_JSON_NUMBER, "port", 0)};
-static const struct sm_desc d_phy_id = {.json = JA("phys", SM_JSON_NUMBER, "phy", 0)};
+/* clang-format off */
+SM_DESC(d_phy_port, NULL, JA("phys", SM_JSON_NUMBER, "port", 0));
+SM_DESC(d_phy_id,   NULL, JA("phys", SM_JSON_NUMBER, "phy", 0));
+/* clang-format on */
 static const struct sm_desc d_phy[4] = {
         {.family = &f_phy_invalid, .json = JA("phys", SM_JSON_NUMBER, "invalid_dwords", 0)},
         {.family = &f_phy_disparity,
