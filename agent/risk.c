@@ -12,53 +12,20 @@
 
 /* ===== families ===== */
 
-static const struct sm_family f_life_rate = {
-        .name = "ssdmon_endurance_used_per_day_ratio",
-        .unit = "ratio",
-        .help = "Rated endurance used per day: method recent from the agent's history (per "
-                "wall-clock day), lifetime = endurance used / power-on days",
-        .labels = {"method"},
-};
-static const struct sm_family f_days_left = {
-        .name = "ssdmon_endurance_remaining_seconds",
-        .unit = "seconds",
-        .help = "Time until 100 % of the rated endurance is used at that method's rate (0 once "
-                "past it; absent when the rate is 0 or unknown)",
-        .labels = {"method"},
-};
-static const struct sm_family f_written_rate = {
-        .name = "ssdmon_host_written_bytes_per_day",
-        .unit = "bytes",
-        .help = "Host bytes written per day: recent over the last 7 days of history, lifetime = "
-                "bytes written / power-on days",
-        .labels = {"method"},
-};
-static const struct sm_family f_dwpd = {
-        .name = "ssdmon_drive_writes_per_day",
-        .unit = "ratio",
-        .help = "Drive writes per day: host bytes written per day / capacity",
-        .labels = {"method"},
-};
-static const struct sm_family f_risk = {
-        .name = "ssdmon_health_risk",
-        .help = "1 if the reason applies to the drive, 0 if not; absent when the drive does not "
-                "report what it needs (docs/health.md)",
-        .labels = {"reason"},
-};
-static const struct sm_family f_state = {
-        .name = "ssdmon_health_state",
-        .help = "The agent's verdict: 1 for the current state (ok, warning, critical: the "
-                "highest severity of the reasons set), 0 for the others",
-        .labels = {"state"},
-};
-static const struct sm_family f_samples = {
-        .name = "ssdmon_history_samples",
-        .help = "Samples in the drive's history (hourly for 14 days, daily for 3 years)",
-};
-static const struct sm_family f_persisted = {
-        .name = "ssdmon_history_persisted",
-        .help = "1 if the drive's history is kept in --state.dir, 0 if only in memory",
-};
+/* All gauges: RF(variable, name, unit, label, help). */
+#define RF(var, name, unit, label, help) \
+        SM_FAMILY(static, var, name, SM_GAUGE, unit, 0, help, label)
+// clang-format off
+RF(f_life_rate, "ssdmon_endurance_used_per_day_ratio", "ratio", "method", "Rated endurance used per day: method recent from the agent's history (per wall-clock day), lifetime = endurance used / power-on days");
+RF(f_days_left, "ssdmon_endurance_remaining_seconds", "seconds", "method", "Time until 100 % of the rated endurance is used at that method's rate (0 once past it; absent when the rate is 0 or unknown)");
+RF(f_written_rate, "ssdmon_host_written_bytes_per_day", "bytes", "method", "Host bytes written per day: recent over the last 7 days of history, lifetime = bytes written / power-on days");
+RF(f_dwpd, "ssdmon_drive_writes_per_day", "ratio", "method", "Drive writes per day: host bytes written per day / capacity");
+RF(f_risk, "ssdmon_health_risk", "", "reason", "1 if the reason applies to the drive, 0 if not; absent when the drive does not report what it needs (docs/health.md)");
+RF(f_state, "ssdmon_health_state", "", "state", "The agent's verdict: 1 for the current state (ok, warning, critical: the highest severity of the reasons set), 0 for the others");
+RF(f_samples, "ssdmon_history_samples", "", NULL, "Samples in the drive's history (hourly for 14 days, daily for 3 years)");
+RF(f_persisted, "ssdmon_history_persisted", "", NULL, "1 if the drive's history is kept in --state.dir, 0 if only in memory");
+// clang-format on
+#undef RF
 
 const struct sm_family *const sm_risk_families[] = {
         &f_life_rate, &f_days_left, &f_written_rate, &f_dwpd, &f_risk,
