@@ -225,6 +225,7 @@ enum pick_field {
         P_SPARE_THRESHOLD,
         P_CRITICAL_WARNING,
         P_SELF_TEST_FAILED,
+        P_N,
 };
 
 /* Which reading feeds what: family name, and a label that must (or must not) be set. */
@@ -278,9 +279,32 @@ static uint64_t count_of(const struct sm_reading *r)
         return r->value > 0 ? (uint64_t)llround(r->value) : 0;
 }
 
+/* The history's setters, by the field they fill: counters as exact integers, others as values. */
+static void (*const count_setter[P_N])(struct sm_hist_sample *, uint64_t) = {
+        [P_POWER_ON] = sm_hist_set_power_on, [P_WRITTEN] = sm_hist_set_written,
+        [P_MEDIA] = sm_hist_set_media,       [P_REALLOC] = sm_hist_set_realloc,
+        [P_PENDING] = sm_hist_set_pending,
+};
+static void (*const value_setter[P_N])(struct sm_hist_sample *, double) = {
+        [P_TEMP] = sm_hist_set_temp,
+        [P_LIFE] = sm_hist_set_life,
+        [P_SPARE] = sm_hist_set_spare,
+};
+
 static void pick_emit(void *opaque, const struct sm_reading *r)
 {
         struct pick_ctx *c = opaque;
+        struct sm_verdict_input *in = c->in;
+
+        /* Verdict inputs that are a value and whether the drive reports it. */
+        const struct {
+                bool *has;
+                double *value;
+        } known[P_N] = {
+                [P_TEMP] = {&in->has_temperature, &in->temperature_c},
+                [P_TEMP_WARNING] = {&in->has_temp_warning, &in->temp_warning_c},
+                [P_SPARE_THRESHOLD] = {&in->has_spare_threshold, &in->spare_threshold},
+        };
 
         if (!r->present || !r->desc->family || r->json_only)
                 return;
@@ -289,49 +313,23 @@ static void pick_emit(void *opaque, const struct sm_reading *r)
 
                 if (!matches(p, r))
                         continue;
+                if (p->field == P_MEDIA) {
+                        if (strcmp(p->family, "ssdmon_ata_attribute_raw") != 0)
+                                c->have_media_counter = true;
+                        else if (c->have_media_counter)
+                                continue;
+                }
+                if (count_setter[p->field])
+                        count_setter[p->field](c->s, count_of(r));
+                if (value_setter[p->field])
+                        value_setter[p->field](c->s, r->value);
+                if (known[p->field].has) {
+                        *known[p->field].has = true;
+                        *known[p->field].value = r->value;
+                }
                 switch (p->field) {
                 case P_HEALTHY:
                         c->in->smart_healthy = r->value != 0;
-                        break;
-                case P_TEMP:
-                        c->in->has_temperature = true;
-                        c->in->temperature_c = r->value;
-                        sm_hist_set_temp(c->s, r->value);
-                        break;
-                case P_TEMP_WARNING:
-                        c->in->has_temp_warning = true;
-                        c->in->temp_warning_c = r->value;
-                        break;
-                case P_POWER_ON:
-                        sm_hist_set_power_on(c->s, count_of(r));
-                        break;
-                case P_LIFE:
-                        sm_hist_set_life(c->s, r->value);
-                        break;
-                case P_WRITTEN:
-                        sm_hist_set_written(c->s, count_of(r));
-                        break;
-                case P_MEDIA:
-                        if (strcmp(p->family, "ssdmon_ata_attribute_raw") == 0) {
-                                if (c->have_media_counter)
-                                        break;
-                        } else {
-                                c->have_media_counter = true;
-                        }
-                        sm_hist_set_media(c->s, count_of(r));
-                        break;
-                case P_REALLOC:
-                        sm_hist_set_realloc(c->s, count_of(r));
-                        break;
-                case P_PENDING:
-                        sm_hist_set_pending(c->s, count_of(r));
-                        break;
-                case P_SPARE:
-                        sm_hist_set_spare(c->s, r->value);
-                        break;
-                case P_SPARE_THRESHOLD:
-                        c->in->has_spare_threshold = true;
-                        c->in->spare_threshold = r->value;
                         break;
                 case P_CRITICAL_WARNING:
                         c->in->has_critical_warning = true;
@@ -342,6 +340,8 @@ static void pick_emit(void *opaque, const struct sm_reading *r)
                 case P_SELF_TEST_FAILED:
                         c->in->has_self_test = true;
                         c->in->self_test_failed = r->value != 0;
+                        break;
+                default: /* taken above */
                         break;
                 }
         }
