@@ -286,61 +286,80 @@ static void read_devstat(struct seq *s, const struct sm_ata_logdir *gdir,
         sm_devstat_note_missing(ds);
 }
 
-/* A log with an extended (GPL) and a SMART copy, and the IDENTIFY feature it needs. */
+/*
+ * A log with an extended (GPL) and a SMART copy, the IDENTIFY feature it needs, and the
+ * decoder of its one-sector SMART copy (log: the sm_ata_error_log or sm_ata_self_test_log).
+ */
 struct log_copies {
         uint8_t ext, smart;
         const char *name, *feature;
+        bool (*supported)(const uint8_t *identify);
+        void (*decode_smart)(const uint8_t *sector, void *log);
 };
-static const struct log_copies error_logs = {SM_ATA_LOG_EXT_ERROR, SM_ATA_LOG_SUMMARY_ERROR,
-                                             "error log", "error logging"};
-static const struct log_copies self_test_logs = {SM_ATA_LOG_EXT_SELF_TEST, SM_ATA_LOG_SELF_TEST,
-                                                 "self-test log", "self-test"};
+
+static void decode_summary_error_log(const uint8_t *sector, void *log)
+{
+        (void)sm_ata_summary_error_log_decode(sector, log);
+}
+
+static void decode_self_test_log(const uint8_t *sector, void *log)
+{
+        (void)sm_ata_self_test_log_decode(sector, log);
+}
+
+// clang-format off
+static const struct log_copies error_logs = {
+        SM_ATA_LOG_EXT_ERROR, SM_ATA_LOG_SUMMARY_ERROR, "error log", "error logging",
+        sm_ata_id_error_logging, decode_summary_error_log,
+};
+static const struct log_copies self_test_logs = {
+        SM_ATA_LOG_EXT_SELF_TEST, SM_ATA_LOG_SELF_TEST, "self-test log", "self-test",
+        sm_ata_id_self_test, decode_self_test_log,
+};
+
+// clang-format on
 
 /*
- * Which copy of a log to read: the number of pages of the GPL copy when the GPL
- * directory lists it; else 0 with the one-sector SMART copy read into buf; else -1
- * with why set (the feature not supported, neither directory lists the log, or the
- * SMART read failed).
+ * The common start of reading a log: the number of pages of its GPL copy when the GPL
+ * directory lists it, for the caller to read; else 0 and the log is done: the one-sector
+ * SMART copy read into buf and decoded into log, or why set (the feature not supported,
+ * neither directory lists the log, or the SMART read failed).
  */
-static int pick_log(struct seq *s, const struct log_copies *l, bool supported,
-                    const struct sm_ata_logdir *gdir, const struct sm_ata_logdir *sdir,
-                    uint8_t *buf, char *why, size_t whylen)
+static unsigned pick_log(struct seq *s, const struct log_copies *l, const uint8_t *id,
+                         const struct sm_ata_logdir *gdir, const struct sm_ata_logdir *sdir,
+                         uint8_t *buf, void *log, char *why, size_t whylen)
 {
         unsigned n = gdir->valid ? gdir->pages[l->ext] : 0;
 
-        if (!supported) {
+        if (!l->supported(id)) {
                 snprintf(why, whylen, "IDENTIFY: SMART %s not supported", l->feature);
-                return -1;
+                return 0;
         }
         if (n > 0)
-                return (int)n;
+                return n;
         if (!(sdir->valid && sdir->pages[l->smart] > 0)) {
                 snprintf(why, whylen, "no %s (%02Xh, %02Xh) in the log directories", l->name,
                          l->ext, l->smart);
-                return -1;
+                return 0;
         }
-        return rd(s, false, l->smart, 0, 1, buf, why, whylen) < 0 ? -1 : 0;
+        if (rd(s, false, l->smart, 0, 1, buf, why, whylen) < 0)
+                return 0;
+        l->decode_smart(buf, log);
+        return 0;
 }
 
 static void read_error_log(struct seq *s, const uint8_t *id, const struct sm_ata_logdir *gdir,
                            const struct sm_ata_logdir *sdir, struct sm_ata_error_log *log)
 {
         uint8_t page0[SM_ATA_LOG_SECTOR], other[SM_ATA_LOG_SECTOR];
-        unsigned n;
-        int r;
+        unsigned n =
+                pick_log(s, &error_logs, id, gdir, sdir, page0, log, log->why, sizeof(log->why));
         uint32_t count;
         uint16_t index;
         int other_page = -1;
 
-        r = pick_log(s, &error_logs, sm_ata_id_error_logging(id), gdir, sdir, page0, log->why,
-                     sizeof(log->why));
-        if (r < 0)
+        if (n == 0)
                 return;
-        if (r == 0) {
-                (void)sm_ata_summary_error_log_decode(page0, log);
-                return;
-        }
-        n = (unsigned)r;
         if (rd(s, true, SM_ATA_LOG_EXT_ERROR, 0, 1, page0, log->why, sizeof(log->why)) < 0)
                 return;
         if (sm_ata_ext_error_log_header(page0, &count, &index) < 0) {
@@ -388,18 +407,11 @@ static void read_self_test_log(struct seq *s, const uint8_t *id, const struct sm
                                const struct sm_ata_logdir *sdir, struct sm_ata_self_test_log *log)
 {
         uint8_t buf[SM_ATA_LOG_SECTOR * 4];
-        unsigned n;
-        int r;
+        unsigned n =
+                pick_log(s, &self_test_logs, id, gdir, sdir, buf, log, log->why, sizeof(log->why));
 
-        r = pick_log(s, &self_test_logs, sm_ata_id_self_test(id), gdir, sdir, buf, log->why,
-                     sizeof(log->why));
-        if (r < 0)
+        if (n == 0)
                 return;
-        if (r == 0) {
-                (void)sm_ata_self_test_log_decode(buf, log);
-                return;
-        }
-        n = (unsigned)r;
         if (n > 4) {
                 /* 4 pages = 76 descriptors; larger logs are rare and not read */
                 snprintf(log->why, sizeof(log->why),
