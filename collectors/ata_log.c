@@ -303,41 +303,63 @@ static void summary_entry(const uint8_t *e, struct sm_ata_error *x)
         }
 }
 
-/* A one-sector SMART log's checks: its checksum, then the index of its newest entry
- * (at most max; 0 when empty). -EINVAL with why set when one fails. */
-static int check_sector_log(const uint8_t *s, unsigned index, unsigned max, const char *name,
-                            char *why, size_t whylen)
+/* A one-sector SMART log (01h, 06h): n entries of size bytes from byte 2, a circular
+ * buffer; the byte at `at` holds the 1-based index of the newest entry (0 when empty). */
+struct sector_log {
+        const char *name;
+        unsigned at, n, size;
+};
+static const struct sector_log summary_errors = {"SMART error log 01h", 1, 5, 90};
+static const struct sector_log self_tests = {"SMART self-test log 06h", 508, 21, 24};
+
+/*
+ * The start of decoding one into a log struct (size bytes, present and why in it): the
+ * struct cleared, then the sector's checksum and the index of its newest entry (at most n)
+ * checked, then present. Returns the index (0: empty), or -EINVAL with why set.
+ */
+static int open_sector_log(const uint8_t *s, const struct sector_log *l, void *log, size_t size,
+                           bool *present, char *why, size_t whylen)
 {
+        unsigned index = s[l->at];
+
+        memset(log, 0, size);
         if (!sm_ata_log_checksum_ok(s)) {
-                snprintf(why, whylen, "%s: checksum mismatch", name);
+                snprintf(why, whylen, "%s: checksum mismatch", l->name);
                 return -EINVAL;
         }
-        if (index > max) {
-                snprintf(why, whylen, "%s: invalid index %u", name, index);
+        if (index > l->n) {
+                snprintf(why, whylen, "%s: invalid index %u", l->name, index);
                 return -EINVAL;
         }
-        return 0;
+        *present = true;
+        return (int)index;
+}
+
+#define OPEN_SECTOR_LOG(s, l, log) \
+        open_sector_log(s, l, log, sizeof(*(log)), &(log)->present, (log)->why, sizeof((log)->why))
+
+/* The k-th newest entry (k < n) of a log whose newest is index (1-based, not 0). */
+static const uint8_t *sector_log_entry(const uint8_t *s, const struct sector_log *l, unsigned index,
+                                       unsigned k)
+{
+        return s + 2 + l->size * ((index - 1 + l->n - k) % l->n);
 }
 
 int sm_ata_summary_error_log_decode(const uint8_t *s, struct sm_ata_error_log *log)
 {
-        unsigned index = s[1], count = word(s, 226); /* bytes 452-453 */
-        int r;
+        const struct sector_log *l = &summary_errors;
+        unsigned count = word(s, 226); /* bytes 452-453 */
+        int index = OPEN_SECTOR_LOG(s, l, log);
 
-        memset(log, 0, sizeof(*log));
-        r = check_sector_log(s, index, 5, "SMART error log 01h", log->why, sizeof(log->why));
-        if (r < 0)
-                return r;
-        log->present = true;
+        if (index < 0)
+                return index;
         log->count = count;
         if (!count || !index)
                 return 0;
-        /* newest is entry index-1; walk backwards through the circular buffer */
-        for (unsigned k = 0; k < 5 && log->n_entries < SM_ATA_ERR_MAX && k < count; k++) {
-                unsigned slot = (index - 1 + 5 - k) % 5;
-                const uint8_t *e = s + 2 + 90 * slot;
+        for (unsigned k = 0; k < l->n && log->n_entries < SM_ATA_ERR_MAX && k < count; k++) {
+                const uint8_t *e = sector_log_entry(s, l, (unsigned)index, k);
 
-                if (all_zero(e, 90))
+                if (all_zero(e, l->size))
                         continue;
                 summary_entry(e, &log->entries[log->n_entries]);
                 log->entries[log->n_entries].number = count - k;
@@ -472,23 +494,14 @@ static void st_add(struct sm_ata_self_test_log *log, struct st_walk *w, const ui
 
 int sm_ata_self_test_log_decode(const uint8_t *s, struct sm_ata_self_test_log *log)
 {
-        unsigned newest = s[508];
+        const struct sector_log *l = &self_tests;
+        int newest = OPEN_SECTOR_LOG(s, l, log);
         struct st_walk w = {false};
-        int r;
 
-        memset(log, 0, sizeof(*log));
-        r = check_sector_log(s, newest, 21, "SMART self-test log 06h", log->why, sizeof(log->why));
-        if (r < 0)
-                return r;
-        log->present = true;
-        if (!newest)
-                return 0;
-        /* 21 descriptors of 24 bytes from byte 2; newest is descriptor newest-1 */
-        for (unsigned k = 0; k < 21; k++) {
-                unsigned slot = (newest - 1 + 21 - k) % 21;
-
-                st_add(log, &w, s + 2 + 24 * slot, 24, 4);
-        }
+        if (newest <= 0)
+                return newest; /* a failed check, or no test logged */
+        for (unsigned k = 0; k < l->n; k++)
+                st_add(log, &w, sector_log_entry(s, l, (unsigned)newest, k), l->size, 4);
         return 0;
 }
 
