@@ -137,6 +137,68 @@ static bool last_param(const uint8_t *buf, const struct sm_scsi_page_hdr *hd, ui
         return found;
 }
 
+/*
+ * The parameters that are one value each: the last parameter `code` of page `page` with at
+ * least min bytes sets its has_ flag and the value, bytes at..at+width-1 big-endian (width 0:
+ * the whole parameter, as sm_scsi_param_u64 reads it). has, value: offsets in struct
+ * sm_scsi_health; size: the value field's.
+ */
+struct value_param {
+        uint8_t page;
+        uint16_t code;
+        uint8_t min, at, width;
+        size_t has, value, size;
+};
+
+// clang-format off
+#define VP(page, code, min, at, width, has, field)                                          \
+        {SM_SCSI_LP_##page, code, min, at, width, offsetof(struct sm_scsi_health, has),     \
+         offsetof(struct sm_scsi_health, field), sizeof(((struct sm_scsi_health *)0)->field)}
+static const struct value_param value_params[] = {
+        /* 11h: 0001h percentage used endurance indicator, byte 7 of a 4-byte parameter */
+        VP(SOLID_STATE, 0x0001, 4, 3, 1, has_endurance, endurance_used_percent),
+        /* 06h: 0000h non-medium error count */
+        VP(NON_MEDIUM, 0x0000, 1, 0, 0, has_non_medium, non_medium_errors),
+        /* 0Eh: 0003h/0004h specified and accumulated start-stop cycles, 0005h/0006h the same
+         * for load-unload; 4 bytes each */
+        VP(START_STOP, 0x0003, 4, 0, 4, has_start_stop_specified, start_stop_specified),
+        VP(START_STOP, 0x0004, 4, 0, 4, has_start_stop, start_stop_cycles),
+        VP(START_STOP, 0x0005, 4, 0, 4, has_load_unload_specified, load_unload_specified),
+        VP(START_STOP, 0x0006, 4, 0, 4, has_load_unload, load_unload_cycles),
+};
+
+// clang-format on
+
+/* The value parameters of page hd->page (above) into h. */
+static void value_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
+                       struct sm_scsi_health *h)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(value_params); i++) {
+                const struct value_param *v = &value_params[i];
+                uint8_t *base = (uint8_t *)h;
+                struct sm_scsi_param p;
+                uint64_t x;
+
+                if (v->page != hd->page || !last_param(buf, hd, v->code, v->min, &p))
+                        continue;
+                x = v->width ? be_n(p.data + v->at, v->width) : sm_scsi_param_u64(&p);
+                *(bool *)(base + v->has) = true;
+                switch (v->size) {
+                case 1:
+                        *(uint8_t *)(base + v->value) = (uint8_t)x;
+                        break;
+                case 2:
+                        *(uint16_t *)(base + v->value) = (uint16_t)x;
+                        break;
+                case 4:
+                        *(uint32_t *)(base + v->value) = (uint32_t)x;
+                        break;
+                default:
+                        *(uint64_t *)(base + v->value) = x;
+                }
+        }
+}
+
 /* 0Dh: 0000h temperature, 0001h reference temperature; byte 5, FFh = not available. */
 static void temperature_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                              struct sm_scsi_health *h)
@@ -202,18 +264,6 @@ static void ie_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd, struc
         }
 }
 
-/* 11h: 0001h percentage used endurance indicator, byte 7 of a 4-byte parameter. */
-static void solid_state_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
-                             struct sm_scsi_health *h)
-{
-        struct sm_scsi_param p;
-
-        if (!last_param(buf, hd, 0x0001, 4, &p))
-                return;
-        h->has_endurance = true;
-        h->endurance_used_percent = p.data[3];
-}
-
 /* 02h write, 03h read, 05h verify (h->errors[0..2]): parameter code k is counter k. */
 static void error_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                        struct sm_scsi_health *h)
@@ -232,18 +282,6 @@ static void error_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
         }
 }
 
-/* 06h: 0000h non-medium error count. */
-static void non_medium_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
-                            struct sm_scsi_health *h)
-{
-        struct sm_scsi_param p;
-
-        if (!last_param(buf, hd, 0x0000, 1, &p))
-                return;
-        h->has_non_medium = true;
-        h->non_medium_errors = sm_scsi_param_u64(&p);
-}
-
 static bool ascii_digits(const uint8_t *p, size_t n, unsigned *ret)
 {
         unsigned v = 0;
@@ -259,22 +297,12 @@ static bool ascii_digits(const uint8_t *p, size_t n, unsigned *ret)
 
 /*
  * 0Eh start-stop cycle counter (SPC-5 7.3.24): 0001h date of manufacture
- * (4 ASCII digits year, 2 week; blanks = not set), 0003h/0004h specified and
- * accumulated start-stop cycles, 0005h/0006h the same for load-unload; 4 bytes each.
+ * (4 ASCII digits year, 2 week; blanks = not set); the cycle counters are value
+ * parameters (value_params[]).
  */
 static void start_stop_page(const uint8_t *buf, const struct sm_scsi_page_hdr *hd,
                             struct sm_scsi_health *h)
 {
-        const struct {
-                uint16_t code;
-                bool *has;
-                uint32_t *value;
-        } counters[] = {
-                {0x0003, &h->has_start_stop_specified, &h->start_stop_specified},
-                {0x0004, &h->has_start_stop, &h->start_stop_cycles},
-                {0x0005, &h->has_load_unload_specified, &h->load_unload_specified},
-                {0x0006, &h->has_load_unload, &h->load_unload_cycles},
-        };
         struct sm_scsi_param p;
 
         sm_scsi_foreach_param(p, buf, hd) {
@@ -286,13 +314,8 @@ static void start_stop_page(const uint8_t *buf, const struct sm_scsi_page_hdr *h
                         h->manufacture_year = (uint16_t)year;
                         h->manufacture_week = (uint8_t)week;
                 }
-                for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-                        if (p.code == counters[i].code && p.len >= 4) {
-                                *counters[i].has = true;
-                                *counters[i].value = be32(p.data);
-                        }
-                }
         }
+        value_page(buf, hd, h);
 }
 
 /*
@@ -397,11 +420,11 @@ const struct sm_scsi_log_page sm_scsi_log_pages[] = {
         {{SM_SCSI_LP_TEMPERATURE, 0}, temperature_page},
         {{SM_SCSI_LP_TEMPERATURE, SM_SCSI_SUB_ENVIRONMENTAL}, environmental_page},
         {{SM_SCSI_LP_IE, 0}, ie_page},
-        {{SM_SCSI_LP_SOLID_STATE, 0}, solid_state_page},
+        {{SM_SCSI_LP_SOLID_STATE, 0}, value_page},
         {{SM_SCSI_LP_WRITE_ERRORS, 0}, error_page},
         {{SM_SCSI_LP_READ_ERRORS, 0}, error_page},
         {{SM_SCSI_LP_VERIFY_ERRORS, 0}, error_page},
-        {{SM_SCSI_LP_NON_MEDIUM, 0}, non_medium_page},
+        {{SM_SCSI_LP_NON_MEDIUM, 0}, value_page},
         {{SM_SCSI_LP_START_STOP, 0}, start_stop_page},
         {{SM_SCSI_LP_BACKGROUND_SCAN, 0}, background_scan_page},
         {{SM_SCSI_LP_PROTOCOL_PORT, 0}, protocol_port_page},
