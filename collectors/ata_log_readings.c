@@ -120,13 +120,6 @@ static void num(const struct sm_desc *d, double v, bool present, sm_emit_fn emit
         emit(ctx, &r);
 }
 
-static void str(const struct sm_desc *d, const char *s, sm_emit_fn emit, void *ctx)
-{
-        struct sm_reading r = {.desc = d, .str = s, .present = s && s[0]};
-
-        emit(ctx, &r);
-}
-
 static void u64(const struct sm_desc *d, const struct sm_devstat_u64 *v, sm_emit_fn emit, void *ctx)
 {
         num(d, (double)v->value, v->present, emit, ctx);
@@ -140,12 +133,12 @@ static void i8(const struct sm_desc *d, const struct sm_devstat_i8 *v, sm_emit_f
 static void devstat_readings(const struct sm_devstat *ds, sm_emit_fn emit, void *ctx)
 {
         num(&d_ds_read, ds->read_ok, true, emit, ctx);
-        str(&d_ds_source,
-            !ds->read_ok  ? NULL
-            : ds->capture ? "capture"
-            : ds->gpl     ? "gpl"
-                          : "smart",
-            emit, ctx);
+        sm_emit_str(emit, ctx, &d_ds_source,
+                    !ds->read_ok  ? NULL
+                    : ds->capture ? "capture"
+                    : ds->gpl     ? "gpl"
+                                  : "smart",
+                    0);
         for (unsigned i = 0; i < ds->n_pages && i < SM_DEVSTAT_MAX_PAGES; i++) {
                 struct sm_reading r = sm_reading_num(&d_ds_pages, ds->pages[i], NULL);
 
@@ -161,15 +154,16 @@ static void devstat_readings(const struct sm_devstat *ds, sm_emit_fn emit, void 
         i8(&d_ds_temp_max, &ds->temp_max, emit, ctx);
         i8(&d_ds_temp_min, &ds->temp_min, emit, ctx);
         u64(&d_ds_used, &ds->percentage_used, emit, ctx);
-        str(&d_ds_why, ds->why, emit, ctx);
+        sm_emit_str(emit, ctx, &d_ds_why, ds->why, 0);
 }
 
 static void error_log_readings(const struct sm_ata_error_log *l, sm_emit_fn emit, void *ctx)
 {
         num(&d_el_present, l->present, true, emit, ctx);
-        str(&d_el_source, l->present ? (l->extended ? "extended" : "summary") : NULL, emit, ctx);
+        sm_emit_str(emit, ctx, &d_el_source,
+                    l->present ? (l->extended ? "extended" : "summary") : NULL, 0);
         num(&d_el_count, l->count, l->present, emit, ctx);
-        str(&d_el_why, l->why, emit, ctx);
+        sm_emit_str(emit, ctx, &d_el_why, l->why, 0);
         for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ERR_MAX; i++) {
                 const struct sm_ata_error *e = &l->entries[i];
                 struct sm_reading r = {.row = i, .present = true};
@@ -196,12 +190,13 @@ static void error_log_readings(const struct sm_ata_error_log *l, sm_emit_fn emit
 static void self_test_readings(const struct sm_ata_self_test_log *l, sm_emit_fn emit, void *ctx)
 {
         num(&d_st_present, l->present, true, emit, ctx);
-        str(&d_st_source, l->present ? (l->extended ? "extended" : "standard") : NULL, emit, ctx);
+        sm_emit_str(emit, ctx, &d_st_source,
+                    l->present ? (l->extended ? "extended" : "standard") : NULL, 0);
         num(&d_st_logged, l->n_logged, l->present, emit, ctx);
         num(&d_st_failed, l->n_failed, l->present, emit, ctx);
         num(&d_st_last, l->n_entries ? l->entries[0].status : 0, l->present && l->n_entries > 0,
             emit, ctx);
-        str(&d_st_why, l->why, emit, ctx);
+        sm_emit_str(emit, ctx, &d_st_why, l->why, 0);
         for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ST_MAX; i++) {
                 const struct sm_ata_self_test *t = &l->entries[i];
                 struct sm_reading r = {.row = i, .present = true};

@@ -16,6 +16,14 @@ void sm_emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_
         emit(ctx, &r);
 }
 
+void sm_emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s,
+                 unsigned row)
+{
+        struct sm_reading r = {.desc = desc, .str = s, .row = row, .present = s && s[0]};
+
+        emit(ctx, &r);
+}
+
 const char *sm_reading_label(const struct sm_reading *r, const char *name)
 {
         const struct sm_family *f = r->desc->family;

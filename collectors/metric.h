@@ -111,6 +111,9 @@ typedef void (*sm_emit_fn)(void *ctx, const struct sm_reading *r);
 
 /* Emit a 64-bit counter: its double and its exact decimal; absent unless present. */
 void sm_emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_t v, bool present);
+/* Emit a string reading (SM_JSON_STRING) in row row; absent when s is NULL or "". */
+void sm_emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s,
+                 unsigned row);
 /* The value of label name in reading r, or NULL when the family has no such label or it is empty.
  */
 const char *sm_reading_label(const struct sm_reading *r, const char *name);

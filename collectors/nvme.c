@@ -680,19 +680,11 @@ static void emit_u64(const struct sm_desc *d, uint64_t v, bool present, unsigned
         emit(ctx, &r);
 }
 
-static void emit_str(const struct sm_desc *d, const char *s, unsigned row, sm_emit_fn emit,
-                     void *ctx)
-{
-        struct sm_reading r = {.desc = d, .str = s, .row = row, .present = s && *s};
-
-        emit(ctx, &r);
-}
-
 static void emit_error_log(const struct sm_nvme_error_log *el, sm_emit_fn emit, void *ctx)
 {
         emit_u64(&d_el_read, el->present, true, 0, emit, ctx);
         if (!el->present) {
-                emit_str(&d_el_absent, el->absent_reason, 0, emit, ctx);
+                sm_emit_str(emit, ctx, &d_el_absent, el->absent_reason, 0);
                 return;
         }
         emit_u64(&d_el_entries_read, el->entries, true, 0, emit, ctx);
@@ -705,7 +697,7 @@ static void emit_error_log(const struct sm_nvme_error_log *el, sm_emit_fn emit, 
                 emit_u64(&d_ele_sqid, e->sqid, true, i, emit, ctx);
                 emit_u64(&d_ele_cmdid, e->cmdid, true, i, emit, ctx);
                 emit_u64(&d_ele_status, e->status, true, i, emit, ctx);
-                emit_str(&d_ele_status_text, e->status_text, i, emit, ctx);
+                sm_emit_str(emit, ctx, &d_ele_status_text, e->status_text, i);
                 emit_u64(&d_ele_sct, (e->status >> 8) & 0x7, true, i, emit, ctx);
                 emit_u64(&d_ele_sc, e->status & 0xff, true, i, emit, ctx);
                 emit_u64(&d_ele_dnr, (e->status >> 14) & 1, true, i, emit, ctx);
@@ -729,10 +721,10 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
 
         emit_u64(&d_st_read, st->present, true, 0, emit, ctx);
         if (!st->present) {
-                emit_str(&d_st_absent, st->absent_reason, 0, emit, ctx);
+                sm_emit_str(emit, ctx, &d_st_absent, st->absent_reason, 0);
                 return;
         }
-        emit_str(&d_st_op, sm_nvme_self_test_code_name(st->current_operation), 0, emit, ctx);
+        sm_emit_str(emit, ctx, &d_st_op, sm_nvme_self_test_code_name(st->current_operation), 0);
         emit_u64(&d_st_running, running, true, 0, emit, ctx);
         /* Prometheus: a ratio; JSON: the percent as the drive says it. */
         r = sm_reading_num(&d_st_progress, st->completion_percent / 100.0, NULL);
@@ -753,8 +745,8 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         for (unsigned i = 0; i < st->n_newest; i++) {
                 const struct sm_nvme_self_test_result *t = &st->newest[i];
 
-                emit_str(&d_str_test, sm_nvme_self_test_code_name(t->code), i, emit, ctx);
-                emit_str(&d_str_result, sm_nvme_self_test_result_name(t->result), i, emit, ctx);
+                sm_emit_str(emit, ctx, &d_str_test, sm_nvme_self_test_code_name(t->code), i);
+                sm_emit_str(emit, ctx, &d_str_result, sm_nvme_self_test_result_name(t->result), i);
                 emit_u64(&d_str_code, t->result, true, i, emit, ctx);
                 emit_u64(&d_str_segment, t->segment, true, i, emit, ctx);
                 emit_u64(&d_str_valid, t->valid, true, i, emit, ctx);

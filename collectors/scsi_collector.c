@@ -473,21 +473,14 @@ static void emit_phys(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx
         }
 }
 
-static void emit_str(const struct sm_desc *d, const char *s, sm_emit_fn emit, void *ctx)
-{
-        struct sm_reading r = {.desc = d, .str = s, .present = s && s[0]};
-
-        emit(ctx, &r);
-}
-
 static void scsi_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
         const struct sm_scsi_health *s = &h->scsi;
         struct sm_reading r;
 
-        emit_str(&d_vendor, s->vendor, emit, ctx);
-        emit_str(&d_product, s->product, emit, ctx);
-        emit_str(&d_revision, s->revision, emit, ctx);
+        sm_emit_str(emit, ctx, &d_vendor, s->vendor, 0);
+        sm_emit_str(emit, ctx, &d_product, s->product, 0);
+        sm_emit_str(emit, ctx, &d_revision, s->revision, 0);
         for (unsigned i = 0; i < s->n_pages && i < SM_SCSI_MAX_PAGES; i++) {
                 char pg[8];
 
@@ -501,7 +494,7 @@ static void scsi_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         }
         for (size_t i = 0; i < ARRAY_SIZE(scalars); i++)
                 emit_scalar(s, &scalars[i], emit, ctx);
-        emit_str(&d_ie_text, s->has_ie ? s->ie_text : NULL, emit, ctx);
+        sm_emit_str(emit, ctx, &d_ie_text, s->has_ie ? s->ie_text : NULL, 0);
         /* Where the endurance values come from: page 11h, pages 02h/03h parameter 0005h. */
         for (unsigned i = 0; i < 3; i++) {
                 static const struct sm_family *const fam[] = {&sm_family_endurance_used,
@@ -521,9 +514,8 @@ static void scsi_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
         r = sm_reading_num(&d_last_st, s->last_self_test_result, NULL);
         r.present = s->has_self_test && s->self_tests > 0;
         emit(ctx, &r);
-        emit_str(&d_last_st_text,
-                 r.present ? sm_scsi_self_test_result_name(s->last_self_test_result) : NULL, emit,
-                 ctx);
+        sm_emit_str(emit, ctx, &d_last_st_text,
+                    r.present ? sm_scsi_self_test_result_name(s->last_self_test_result) : NULL, 0);
         r = sm_reading_num(&d_last_st_hours, s->last_self_test_power_on_hours, NULL);
         r.present = s->has_self_test && s->self_tests > 0;
         emit(ctx, &r);
