@@ -130,19 +130,7 @@ const char *sm_nvme_self_test_code_name(uint8_t code)
 
 const char *sm_nvme_self_test_result_name(uint8_t result)
 {
-        static const char *const names[] = {
-                [SM_NVME_ST_NO_ERROR] = "no_error",
-                [SM_NVME_ST_ABORTED_BY_COMMAND] = "aborted_by_command",
-                [SM_NVME_ST_ABORTED_BY_RESET] = "aborted_by_reset",
-                [SM_NVME_ST_ABORTED_NS_REMOVED] = "aborted_ns_removed",
-                [SM_NVME_ST_ABORTED_FORMAT] = "aborted_format",
-                [SM_NVME_ST_FATAL_ERROR] = "fatal_error",
-                [SM_NVME_ST_FAILED_SEGMENT_UNKNOWN] = "failed_segment_unknown",
-                [SM_NVME_ST_FAILED_SEGMENT] = "failed_segment",
-                [SM_NVME_ST_ABORTED_UNKNOWN] = "aborted_unknown",
-                [SM_NVME_ST_ABORTED_SANITIZE] = "aborted_sanitize",
-                [SM_NVME_ST_NOT_USED] = "not_used",
-        };
+        static const char *const names[] = {SM_NVME_ST_RESULT_CODES(SM_ENUM_VALUE_NAME)};
 
         return SM_ENUM_NAME(names, result, "reserved");
 }

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/enum.h"
+
 #define SM_NVME_ERR_ENTRY_SIZE 64u
 #define SM_NVME_ERR_MAX_READ   64u /* entries asked for at most: one 4 KiB transfer */
 #define SM_NVME_ERR_KEEP       8u  /* newest entries kept (JSON) */
@@ -86,19 +88,24 @@ int sm_nvme_decode_error_log(const uint8_t *page, size_t len, struct sm_nvme_err
 
 /* ===== Device Self-test log ===== */
 
-enum sm_nvme_st_result {
-        SM_NVME_ST_NO_ERROR = 0x0,
-        SM_NVME_ST_ABORTED_BY_COMMAND = 0x1,
-        SM_NVME_ST_ABORTED_BY_RESET = 0x2,
-        SM_NVME_ST_ABORTED_NS_REMOVED = 0x3,
-        SM_NVME_ST_ABORTED_FORMAT = 0x4,
-        SM_NVME_ST_FATAL_ERROR = 0x5,
-        SM_NVME_ST_FAILED_SEGMENT_UNKNOWN = 0x6,
-        SM_NVME_ST_FAILED_SEGMENT = 0x7,
-        SM_NVME_ST_ABORTED_UNKNOWN = 0x8,
-        SM_NVME_ST_ABORTED_SANITIZE = 0x9,
-        SM_NVME_ST_NOT_USED = 0xf,
-};
+/* Self-test Result codes (byte 0 bits 3:0 of a result) and their stable names. */
+/* clang-format off */
+#define SM_NVME_ST_RESULT_CODES(X) \
+        X(SM_NVME_ST_NO_ERROR,               0x0, "no_error") \
+        X(SM_NVME_ST_ABORTED_BY_COMMAND,     0x1, "aborted_by_command") \
+        X(SM_NVME_ST_ABORTED_BY_RESET,       0x2, "aborted_by_reset") \
+        X(SM_NVME_ST_ABORTED_NS_REMOVED,     0x3, "aborted_ns_removed") \
+        X(SM_NVME_ST_ABORTED_FORMAT,         0x4, "aborted_format") \
+        X(SM_NVME_ST_FATAL_ERROR,            0x5, "fatal_error") \
+        X(SM_NVME_ST_FAILED_SEGMENT_UNKNOWN, 0x6, "failed_segment_unknown") \
+        X(SM_NVME_ST_FAILED_SEGMENT,         0x7, "failed_segment") \
+        X(SM_NVME_ST_ABORTED_UNKNOWN,        0x8, "aborted_unknown") \
+        X(SM_NVME_ST_ABORTED_SANITIZE,       0x9, "aborted_sanitize") \
+        X(SM_NVME_ST_NOT_USED,               0xf, "not_used")
+
+/* clang-format on */
+
+enum sm_nvme_st_result { SM_NVME_ST_RESULT_CODES(SM_ENUM_VALUE) };
 
 /* Valid Diagnostic Information bits (byte 2 of a result). */
 #define SM_NVME_ST_VALID_NSID 0x1u

@@ -616,17 +616,7 @@ int sm_scsi_decode_defect_header(const uint8_t *buf, size_t len, struct sm_scsi_
 
 const char *sm_scsi_self_test_result_name(uint8_t result)
 {
-        static const char *const names[] = {
-                [SM_SCSI_ST_OK] = "completed without error",
-                [SM_SCSI_ST_ABORTED_BY_HOST] = "aborted by SEND DIAGNOSTIC",
-                [SM_SCSI_ST_ABORTED] = "aborted",
-                [SM_SCSI_ST_UNKNOWN_ERROR] = "unknown error",
-                [SM_SCSI_ST_FAILED_UNKNOWN_SEGMENT] = "failed in an unknown segment",
-                [SM_SCSI_ST_FAILED_FIRST_SEGMENT] = "failed in the first segment",
-                [SM_SCSI_ST_FAILED_SECOND_SEGMENT] = "failed in the second segment",
-                [SM_SCSI_ST_FAILED_OTHER_SEGMENT] = "failed in another segment",
-                [SM_SCSI_ST_IN_PROGRESS] = "in progress",
-        };
+        static const char *const names[] = {SM_SCSI_ST_RESULT_CODES(SM_ENUM_VALUE_NAME)};
 
         return SM_ENUM_NAME(names, result, "reserved");
 }

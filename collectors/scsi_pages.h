@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/enum.h"
+
 /* Log page codes we read (SPC-5 table 349, SBC-4 table 228). */
 enum {
         SM_SCSI_LP_SUPPORTED = 0x00,
@@ -123,18 +125,22 @@ struct sm_scsi_phy {
         uint32_t invalid_dwords, disparity_errors, loss_of_sync, reset_problems;
 };
 
-/* Self-test result values (SPC-5 table 370). */
-enum {
-        SM_SCSI_ST_OK = 0,
-        SM_SCSI_ST_ABORTED_BY_HOST = 1,
-        SM_SCSI_ST_ABORTED = 2,
-        SM_SCSI_ST_UNKNOWN_ERROR = 3,
-        SM_SCSI_ST_FAILED_UNKNOWN_SEGMENT = 4,
-        SM_SCSI_ST_FAILED_FIRST_SEGMENT = 5,
-        SM_SCSI_ST_FAILED_SECOND_SEGMENT = 6,
-        SM_SCSI_ST_FAILED_OTHER_SEGMENT = 7,
-        SM_SCSI_ST_IN_PROGRESS = 15,
-};
+/* Self-test result values (SPC-5 table 370) and their texts. */
+/* clang-format off */
+#define SM_SCSI_ST_RESULT_CODES(X) \
+        X(SM_SCSI_ST_OK,                      0, "completed without error") \
+        X(SM_SCSI_ST_ABORTED_BY_HOST,         1, "aborted by SEND DIAGNOSTIC") \
+        X(SM_SCSI_ST_ABORTED,                 2, "aborted") \
+        X(SM_SCSI_ST_UNKNOWN_ERROR,           3, "unknown error") \
+        X(SM_SCSI_ST_FAILED_UNKNOWN_SEGMENT,  4, "failed in an unknown segment") \
+        X(SM_SCSI_ST_FAILED_FIRST_SEGMENT,    5, "failed in the first segment") \
+        X(SM_SCSI_ST_FAILED_SECOND_SEGMENT,   6, "failed in the second segment") \
+        X(SM_SCSI_ST_FAILED_OTHER_SEGMENT,    7, "failed in another segment") \
+        X(SM_SCSI_ST_IN_PROGRESS,            15, "in progress")
+
+/* clang-format on */
+
+enum { SM_SCSI_ST_RESULT_CODES(SM_ENUM_VALUE) };
 
 /* Everything decoded from one SCSI device; plain data, copyable with memcpy. */
 struct sm_scsi_health {
