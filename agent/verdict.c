@@ -6,31 +6,22 @@
 
 #include "lib/util.h"
 
+// clang-format off
 const struct sm_reason_info sm_reasons[SM_REASON_COUNT] = {
-        [SM_REASON_SMART_FAILING] = {"smart_failing", SM_HEALTH_CRITICAL,
-                                     "the drive's own SMART verdict is failing"},
-        [SM_REASON_CRITICAL_WARNING] = {"critical_warning", SM_HEALTH_CRITICAL,
-                                        "NVMe critical warning set"},
-        [SM_REASON_SPARE_BELOW_THRESHOLD] = {"spare_below_threshold", SM_HEALTH_CRITICAL,
-                                             "available spare below the drive's threshold"},
-        [SM_REASON_SELF_TEST_FAILED] = {"self_test_failed", SM_HEALTH_CRITICAL,
-                                        "the last self-test failed"},
-        [SM_REASON_ENDURANCE_EXHAUSTED] = {"endurance_exhausted", SM_HEALTH_CRITICAL,
-                                           "rated endurance used up (100 %)"},
-        [SM_REASON_MEDIA_ERRORS_GROWING] = {"media_errors_growing", SM_HEALTH_WARNING,
-                                            "media/uncorrectable errors grew within 30 days"},
-        [SM_REASON_REALLOCATIONS_GROWING] = {"reallocations_growing", SM_HEALTH_WARNING,
-                                             "reallocated or pending sectors grew within 30 days"},
-        [SM_REASON_ENDURANCE_OVER_90] = {"endurance_over_90", SM_HEALTH_WARNING,
-                                         "90 % of the rated endurance used"},
-        [SM_REASON_ENDURANCE_DAYS_LEFT_UNDER_30] = {"endurance_days_left_under_30",
-                                                    SM_HEALTH_WARNING,
-                                                    "endurance runs out within 30 days"},
-        [SM_REASON_SPARE_NEAR_THRESHOLD] = {"spare_near_threshold", SM_HEALTH_WARNING,
-                                            "available spare within 10 points of its threshold"},
-        [SM_REASON_TEMPERATURE_OVER_WARNING] = {"temperature_over_warning", SM_HEALTH_WARNING,
-                                                "temperature at or over the warning threshold"},
+        [SM_REASON_SMART_FAILING] = {"smart_failing", SM_HEALTH_CRITICAL, "the drive's own SMART verdict is failing"},
+        [SM_REASON_CRITICAL_WARNING] = {"critical_warning", SM_HEALTH_CRITICAL, "NVMe critical warning set"},
+        [SM_REASON_SPARE_BELOW_THRESHOLD] = {"spare_below_threshold", SM_HEALTH_CRITICAL, "available spare below the drive's threshold"},
+        [SM_REASON_SELF_TEST_FAILED] = {"self_test_failed", SM_HEALTH_CRITICAL, "the last self-test failed"},
+        [SM_REASON_ENDURANCE_EXHAUSTED] = {"endurance_exhausted", SM_HEALTH_CRITICAL, "rated endurance used up (100 %)"},
+        [SM_REASON_MEDIA_ERRORS_GROWING] = {"media_errors_growing", SM_HEALTH_WARNING, "media/uncorrectable errors grew within 30 days"},
+        [SM_REASON_REALLOCATIONS_GROWING] = {"reallocations_growing", SM_HEALTH_WARNING, "reallocated or pending sectors grew within 30 days"},
+        [SM_REASON_ENDURANCE_OVER_90] = {"endurance_over_90", SM_HEALTH_WARNING, "90 % of the rated endurance used"},
+        [SM_REASON_ENDURANCE_DAYS_LEFT_UNDER_30] = {"endurance_days_left_under_30", SM_HEALTH_WARNING, "endurance runs out within 30 days"},
+        [SM_REASON_SPARE_NEAR_THRESHOLD] = {"spare_near_threshold", SM_HEALTH_WARNING, "available spare within 10 points of its threshold"},
+        [SM_REASON_TEMPERATURE_OVER_WARNING] = {"temperature_over_warning", SM_HEALTH_WARNING, "temperature at or over the warning threshold"},
 };
+
+// clang-format on
 
 const char *sm_health_state_name(enum sm_health_state s)
 {
