@@ -383,26 +383,21 @@ static void emit_errors(const struct sm_scsi_health *s, sm_emit_fn emit, void *c
 }
 
 /* 0Dh/01h: one JSON object and one labelled series per statistic of each report. */
-static const char *const env_stats[] = {
-        "current",   "lifetime_max", "lifetime_min", "max_since_power_on", "min_since_power_on",
-        "max_other", "min_other"};
 /* clang-format off */
 SM_DESC(d_env_param, NULL, JA("environmental_temperatures", SM_JSON_NUMBER, "parameter_code", 0));
 /* clang-format on */
-/* Nullable numbers of one environmental_temperatures object; all but current have a series. */
+/* Nullable numbers of one environmental_temperatures object. */
 #define ENV(fam, k)                                                                       \
         {                                                                                 \
                 .family = fam,                                                            \
                 .json = JA("environmental_temperatures", SM_JSON_NUMBER, k, SM_JSON_NULL) \
         }
+/* All but current have a series, its label stat the JSON key. */
+#define ENV_STAT(k) ENV(&f_env_temp, k)
 static const struct sm_desc d_env_json[7] = {
-        ENV(NULL, "current"),
-        ENV(&f_env_temp, "lifetime_max"),
-        ENV(&f_env_temp, "lifetime_min"),
-        ENV(&f_env_temp, "max_since_power_on"),
-        ENV(&f_env_temp, "min_since_power_on"),
-        ENV(&f_env_temp, "max_other"),
-        ENV(&f_env_temp, "min_other"),
+        ENV(NULL, "current"),           ENV_STAT("lifetime_max"),       ENV_STAT("lifetime_min"),
+        ENV_STAT("max_since_power_on"), ENV_STAT("min_since_power_on"), ENV_STAT("max_other"),
+        ENV_STAT("min_other"),
 };
 
 static void emit_env(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx)
@@ -425,7 +420,7 @@ static void emit_env(const struct sm_scsi_health *s, sm_emit_fn emit, void *ctx)
                 for (unsigned i = 0; i < 7; i++) {
                         r = sm_reading_num(&d_env_json[i], v[i], NULL);
                         r.labels[0] = sensor;
-                        r.labels[1] = env_stats[i];
+                        r.labels[1] = d_env_json[i].json.key;
                         r.row = k;
                         r.present = v[i] != SM_SCSI_TEMP_NA;
                         emit(ctx, &r);
