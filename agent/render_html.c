@@ -99,37 +99,6 @@ static void head(struct sm_buf *b, const char *title)
         sm_buf_printf(b, "</title><style>%s</style></head><body>\n", CSS);
 }
 
-/* Icon and word: the state reads without colour too. */
-static const char *icon(enum sm_sum_state s)
-{
-        switch (s) {
-        case SM_SUM_CRITICAL:
-                return "&#10006;"; /* heavy multiplication x */
-        case SM_SUM_WARNING:
-                return "&#9888;"; /* warning sign */
-        case SM_SUM_OK:
-                return "&#10004;"; /* heavy check mark */
-        case SM_SUM_ASLEEP:
-                return "&#9790;"; /* moon */
-        default:
-                return "?";
-        }
-}
-
-static const char *css_class(enum sm_sum_state s)
-{
-        switch (s) {
-        case SM_SUM_CRITICAL:
-                return "critical";
-        case SM_SUM_WARNING:
-                return "warning";
-        case SM_SUM_OK:
-                return "ok";
-        default:
-                return "unknown";
-        }
-}
-
 static void dd_begin(struct sm_buf *b, const char *term)
 {
         sm_buf_printf(b, "<dt>%s</dt><dd>", term);
@@ -259,14 +228,15 @@ static void card(struct sm_buf *b, const struct sm_summary *s, const struct spar
 {
         char t[64], dur[48];
 
-        sm_buf_printf(b, "<article class=\"card %s\" id=\"dev-", css_class(s->state));
+        sm_buf_printf(b, "<article class=\"card %s\" id=\"dev-", sm_sum_state_look(s->state)->css);
         esc_path(b, s->name);
         sm_buf_puts(b, "\"><h2><a href=\"/device/");
         esc_path(b, s->name);
         sm_buf_puts(b, "\">");
         esc(b, s->name);
         sm_buf_printf(b, "</a></h2>\n<p class=\"st\" data-state=\"%s\">%s %s</p>\n",
-                      sm_sum_state_name(s->state), icon(s->state), sm_sum_state_name(s->state));
+                      sm_sum_state_name(s->state), sm_sum_state_look(s->state)->icon,
+                      sm_sum_state_name(s->state));
         if (s->reasons || s->state_why) {
                 sm_buf_puts(b, "<ul class=\"reasons\">");
                 for (unsigned i = 0; i < SM_REASON_COUNT; i++)

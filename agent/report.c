@@ -192,23 +192,6 @@ static void row_cells(const struct sm_summary *s, char cells[C_N][CELL_MAX])
         reasons_cell(s, cells[C_REASONS]);
 }
 
-static const char *state_colour(enum sm_sum_state st)
-{
-        switch (st) {
-        case SM_SUM_CRITICAL:
-                return "\033[1;31m";
-        case SM_SUM_WARNING:
-                return "\033[33m";
-        case SM_SUM_UNKNOWN:
-        case SM_SUM_NEVER:
-                return "\033[35m";
-        case SM_SUM_OK:
-                return "\033[32m";
-        default:
-                return NULL;
-        }
-}
-
 static void put_cell(struct sm_buf *b, const char *text, size_t width, bool right, bool last,
                      const char *colour)
 {
@@ -259,7 +242,8 @@ void sm_report_text(struct sm_buf *b, const struct sm_summary *s, size_t n,
         for (size_t i = 0; i < n; i++) {
                 for (size_t c = 0; c < C_N; c++)
                         put_cell(b, cells[i][c], width[c], right_aligned((enum col)c), c + 1 == C_N,
-                                 o->colour && c == C_STATE ? state_colour(s[i].state) : NULL);
+                                 o->colour && c == C_STATE ? sm_sum_state_look(s[i].state)->colour
+                                                           : NULL);
                 sm_buf_puts(b, "\n");
         }
         free(cells);

@@ -10,17 +10,29 @@
 #include "collectors/collector.h"
 #include "collectors/health.h"
 
+// clang-format off
+static const struct sm_sum_state_look looks[SM_SUM_N] = {
+        [SM_SUM_CRITICAL]    = {"critical",    "&#10006;" /* heavy multiplication x */, "critical", "\033[1;31m"},
+        [SM_SUM_WARNING]     = {"warning",     "&#9888;" /* warning sign */,            "warning",  "\033[33m"},
+        [SM_SUM_UNKNOWN]     = {"unknown",     "?",                                     "unknown",  "\033[35m"},
+        [SM_SUM_NEVER]       = {"never read",  "?",                                     "unknown",  "\033[35m"},
+        [SM_SUM_OK]          = {"ok",          "&#10004;" /* heavy check mark */,       "ok",       "\033[32m"},
+        [SM_SUM_ASLEEP]      = {"asleep",      "&#9790;" /* moon */,                    "unknown",  NULL},
+        [SM_SUM_UNSUPPORTED] = {"unsupported", "?",                                     "unknown",  NULL},
+};
+
+// clang-format on
+
+const struct sm_sum_state_look *sm_sum_state_look(enum sm_sum_state s)
+{
+        static const struct sm_sum_state_look none = {"?", "?", "unknown", NULL};
+
+        return (unsigned)s < SM_SUM_N ? &looks[s] : &none;
+}
+
 const char *sm_sum_state_name(enum sm_sum_state s)
 {
-        static const char *const names[SM_SUM_N] = {[SM_SUM_CRITICAL] = "critical",
-                                                    [SM_SUM_WARNING] = "warning",
-                                                    [SM_SUM_UNKNOWN] = "unknown",
-                                                    [SM_SUM_NEVER] = "never read",
-                                                    [SM_SUM_OK] = "ok",
-                                                    [SM_SUM_ASLEEP] = "asleep",
-                                                    [SM_SUM_UNSUPPORTED] = "unsupported"};
-
-        return (unsigned)s < SM_SUM_N ? names[s] : "?";
+        return sm_sum_state_look(s)->name;
 }
 
 static uint64_t count_of(const struct sm_reading *r)

@@ -72,7 +72,18 @@ struct sm_node_summary {
         long hottest;     /* index of the highest temperature, or -1 */
 };
 
-/* "critical", "warning", "unknown", "never read", "ok", "asleep", "unsupported". */
+/* How a state is shown: page (icon, card class) and report (terminal colour). */
+struct sm_sum_state_look {
+        const char *name;   /* "critical", "warning", "unknown", "never read", "ok", ... */
+        const char *icon;   /* HTML character reference: the state reads without colour too */
+        const char *css;    /* the page's card class */
+        const char *colour; /* the report's SGR sequence, or NULL: none */
+};
+
+/* The look of s (an unknown value: "?", no colour). */
+const struct sm_sum_state_look *sm_sum_state_look(enum sm_sum_state s);
+
+/* sm_sum_state_look(s)->name. */
 const char *sm_sum_state_name(enum sm_sum_state s);
 
 /* One drive's summary at time now (unix s, for the age). */
