@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,26 +86,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
         (void)vsnprintf(err, errlen, fmt, ap);
         va_end(ap);
         return -EINVAL;
-}
-
-static void set_defaults(struct sm_config *c)
-{
-        *c = (struct sm_config){
-                .mode = SM_MODE_SERVE,
-                .telemetry_path = "/metrics",
-                .interval_ms = 60000,
-                .timeout_ms = 10000,
-                .parallel = 4,
-                .udev_monitor = true,
-                .rescan_ms = 300000,
-                .log_level = SM_LOG_INFO,
-                .http_timeout_s = 10,
-                .http_max_conns = 64,
-                .http_max_per_ip = 16,
-                .features_file = DEFAULT_FEATURES_FILE,
-                .features_expiry_s = 3600,
-                .state_dir = DEFAULT_STATE_DIR,
-        };
 }
 
 enum opt_kind { OPT_FLAG, OPT_STRING, OPT_DURATION, OPT_UINT };
@@ -306,70 +287,93 @@ static int set_string(struct sm_config *c, int id, const char *v, const struct o
         }
 }
 
-static int set_duration(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
-                        size_t errlen)
+/*
+ * The numeric options, declared once: where the value goes, its range and its default.
+ * Durations are given in ms (any unit on the command line) and stored in ms, or in whole
+ * seconds (div 1000, rounded up where a shorter value must not become 0 s of timeout).
+ */
+struct num_opt {
+        int id;
+        size_t off;        /* offsetof(struct sm_config, field) */
+        bool wide;         /* uint64_t field, else unsigned */
+        uint64_t min, max; /* ms for durations, else the count */
+        uint64_t def;      /* the default, in the same unit */
+        unsigned div;
+        bool round_up;
+};
+
+#define NUM(id, field, min, max, def, div, up)                                              \
+        {                                                                                   \
+                id, offsetof(struct sm_config, field),                                      \
+                        sizeof(((struct sm_config *)0)->field) == 8, min, max, def, div, up \
+        }
+
+/* clang-format off */
+static const struct num_opt num_opts[] = {
+        NUM(O_WEB_TIMEOUT,     http_timeout_s,    1000,  3600000,   10000,   1000, true),
+        NUM(O_INTERVAL,        interval_ms,       100,   86400000,  60000,   1,    false),
+        NUM(O_TIMEOUT,         timeout_ms,        100,   600000,    10000,   1,    false),
+        NUM(O_RESCAN,          rescan_ms,         1000,  86400000,  300000,  1,    false),
+        NUM(O_FEATURES_EXPIRY, features_expiry_s, 60000, 604800000, 3600000, 1000, false),
+        NUM(O_PARALLEL,        parallel,          1,     64,        4,       1,    false),
+        NUM(O_MAX_CONNS,       http_max_conns,    1,     4096,      64,      1,    false),
+        NUM(O_MAX_PER_IP,      http_max_per_ip,   1,     4096,      16,      1,    false),
+};
+
+/* clang-format on */
+
+static void store_number(struct sm_config *c, const struct num_opt *n, uint64_t v)
 {
-        static const struct {
-                int id;
-                uint64_t min_ms, max_ms;
-        } limits[] = {
-                {O_WEB_TIMEOUT, 1000, 3600000},
-                {O_INTERVAL, 100, 86400000},
-                {O_TIMEOUT, 100, 600000},
-                {O_RESCAN, 1000, 86400000},
-                {O_FEATURES_EXPIRY, 60000, 604800000},
-        };
+        char *field = (char *)c + n->off;
 
-        uint64_t ms;
-
-        if (sm_parse_duration_ms(v, &ms) < 0)
-                return fail(err, errlen, "--%s: '%s' is not a duration (e.g. 500ms, 30s, 5m, 1h)",
-                            o->name, v);
-        for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
-                if (limits[i].id != id)
-                        continue;
-                if (ms < limits[i].min_ms || ms > limits[i].max_ms)
-                        return fail(err, errlen, "--%s: %s is out of range (%llums..%llums)",
-                                    o->name, v, (unsigned long long)limits[i].min_ms,
-                                    (unsigned long long)limits[i].max_ms);
-        }
-        switch (id) {
-        case O_WEB_TIMEOUT:
-                c->http_timeout_s = (unsigned)((ms + 999) / 1000);
-                break;
-        case O_INTERVAL:
-                c->interval_ms = ms;
-                break;
-        case O_TIMEOUT:
-                c->timeout_ms = ms;
-                break;
-        case O_RESCAN:
-                c->rescan_ms = ms;
-                break;
-        case O_FEATURES_EXPIRY:
-                c->features_expiry_s = ms / 1000;
-                break;
-        default:
-                return fail(err, errlen, "--%s: internal error", o->name);
-        }
-        return 0;
+        v = n->round_up ? (v + n->div - 1) / n->div : v / n->div;
+        if (n->wide)
+                *(uint64_t *)(void *)field = v;
+        else
+                *(unsigned *)(void *)field = (unsigned)v;
 }
 
-static int set_uint(struct sm_config *c, int id, const char *v, const struct opt *o, char *err,
-                    size_t errlen)
+static void set_defaults(struct sm_config *c)
 {
-        uint64_t n;
-        uint64_t max = id == O_PARALLEL ? 64 : 4096;
+        *c = (struct sm_config){
+                .mode = SM_MODE_SERVE,
+                .telemetry_path = "/metrics",
+                .udev_monitor = true,
+                .log_level = SM_LOG_INFO,
+                .features_file = DEFAULT_FEATURES_FILE,
+                .state_dir = DEFAULT_STATE_DIR,
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(num_opts); i++)
+                store_number(c, &num_opts[i], num_opts[i].def);
+}
 
-        if (sm_parse_u64(v, 1, max, &n) < 0)
-                return fail(err, errlen, "--%s: '%s' is not a number from 1 to %llu", o->name, v,
-                            (unsigned long long)max);
-        if (id == O_PARALLEL)
-                c->parallel = (unsigned)n;
-        else if (id == O_MAX_CONNS)
-                c->http_max_conns = (unsigned)n;
-        else
-                c->http_max_per_ip = (unsigned)n;
+static int set_number(struct sm_config *c, const char *v, const struct opt *o, char *err,
+                      size_t errlen)
+{
+        const struct num_opt *n = NULL;
+        uint64_t x;
+
+        for (size_t i = 0; i < ARRAY_SIZE(num_opts) && !n; i++)
+                if (num_opts[i].id == o->id)
+                        n = &num_opts[i];
+        if (!n)
+                return fail(err, errlen, "--%s: internal error", o->name);
+        if (o->kind == OPT_UINT) {
+                if (sm_parse_u64(v, n->min, n->max, &x) < 0)
+                        return fail(err, errlen, "--%s: '%s' is not a number from %llu to %llu",
+                                    o->name, v, (unsigned long long)n->min,
+                                    (unsigned long long)n->max);
+        } else {
+                if (sm_parse_duration_ms(v, &x) < 0)
+                        return fail(err, errlen,
+                                    "--%s: '%s' is not a duration (e.g. 500ms, 30s, 5m, 1h)",
+                                    o->name, v);
+                if (x < n->min || x > n->max)
+                        return fail(err, errlen, "--%s: %s is out of range (%llums..%llums)",
+                                    o->name, v, (unsigned long long)n->min,
+                                    (unsigned long long)n->max);
+        }
+        store_number(c, n, x);
         return 0;
 }
 
@@ -464,10 +468,8 @@ int sm_config_parse(int argc, char *const *argv, struct sm_config *ret, char *er
                         return fail(err, errlen, "--%s needs a value", o->name);
                 if (o->kind == OPT_STRING)
                         r = set_string(&c, o->id, val, o, err, errlen);
-                else if (o->kind == OPT_DURATION)
-                        r = set_duration(&c, o->id, val, o, err, errlen);
                 else
-                        r = set_uint(&c, o->id, val, o, err, errlen);
+                        r = set_number(&c, val, o, err, errlen);
                 if (r < 0)
                         return r;
                 timeout_given |= o->id == O_TIMEOUT;
