@@ -787,7 +787,7 @@ static void pure(void)
 static void real_capture(void)
 {
         static const char stem[] = "Samsung_SSD_860_EVO_500GB--RVT02B6Q";
-        const char *root = getenv("SM_SOURCE_ROOT"), *shared = getenv("SM_SHARED");
+        const char *root = getenv("SM_SOURCE_ROOT");
         char p[1024];
         uint8_t buf[16 * 512];
         size_t len;
@@ -809,8 +809,8 @@ static void real_capture(void)
                       ds.logical_sectors_written.present &&
                       ds.logical_sectors_written.value == 64777770148ull,
               "860 EVO: 19 %% used, 64777770148 sectors written (smartctl -x of the drive)");
-        snprintf(p, sizeof(p), "%s/fixtures/smartctl-json/scrutiny/smart-ata-full.json",
-                 shared ? shared : "../shared");
+        snprintf(p, sizeof(p), "%s/test/data/ata/smartctl-json/scrutiny/smart-ata-full.json",
+                 root ? root : ".");
         f = fopen(p, "re");
         CHECK(f != NULL, "cannot open %s", p);
         if (f) {
