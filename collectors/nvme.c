@@ -420,6 +420,18 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
         char node[sizeof(id->devnode) + 8];
         unsigned timeout = opts && opts->timeout_ms ? opts->timeout_ms : SM_NVME_DEFAULT_TIMEOUT_MS;
         _cleanup_close_ int fd = open_controller(id, node, sizeof(node), err, errlen);
+        struct nvme_identify_args ia = {
+                .args_size = sizeof(ia),
+                .fd = fd,
+                .timeout = timeout,
+                .data = id_ctrl,
+                .cns = NVME_IDENTIFY_CNS_CTRL,
+                .csi = NVME_CSI_NVM,
+                .nsid = NVME_NSID_NONE,
+                .cntid = NVME_CNTLID_NONE,
+                .cns_specific_id = NVME_CNSSPECID_NONE,
+                .uuidx = NVME_UUID_NONE,
+        };
         int r;
 
         if (fd < 0)
@@ -430,8 +442,9 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
         if (r != 0)
                 return cmd_error(r, errno, "Get Log Page (SMART/Health)", node, err, errlen);
 
+        memset(id_ctrl, 0, ID_CTRL_SIZE);
         errno = 0;
-        r = sm_nvme_identify_ctrl(fd, timeout, id_ctrl);
+        r = nvme_identify(&ia);
         if (r < 0)
                 return cmd_error(r, errno, "Identify Controller", node, err, errlen);
         /* Only the logs Identify says are there (ELPE, OACS bit 4); when the controller

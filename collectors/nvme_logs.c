@@ -181,36 +181,28 @@ int sm_nvme_decode_self_test_log(const uint8_t *page, size_t len, struct sm_nvme
 
 /* ===== reading ===== */
 
-/*
- * The one place that sends an admin command: the agent's timeout (libnvme's helpers for
- * these commands leave it to the kernel's default), len bytes of data into buf, zeroed
- * first; no metadata, CDW12/13 (a log page offset) and CDW15 zero.
- */
-static int admin(int fd, uint32_t timeout_ms, uint8_t opcode, uint32_t nsid, uint32_t cdw10,
-                 uint32_t cdw11, uint32_t cdw14, uint32_t len, void *buf)
-{
-        memset(buf, 0, len);
-        return nvme_admin_passthru(fd, opcode, 0, 0, nsid, 0, 0, cdw10, cdw11, 0, 0, cdw14, 0, len,
-                                   buf, 0, NULL, timeout_ms, NULL);
-}
-
 int sm_nvme_get_log(int fd, uint32_t timeout_ms, uint8_t lid, uint32_t len, uint8_t *buf)
 {
-        uint32_t numd = len / 4 - 1; /* dwords to transfer, 0's based */
+        struct nvme_get_log_args a = {
+                .args_size = sizeof(a),
+                .fd = fd,
+                .timeout = timeout_ms,
+                .lid = (enum nvme_cmd_get_log_lid)lid,
+                .len = len,
+                .nsid = NVME_NSID_ALL,
+                .csi = NVME_CSI_NVM,
+                .lsi = NVME_LOG_LSI_NONE,
+                .lsp = NVME_LOG_LSP_NONE,
+                .uuidx = NVME_UUID_NONE,
+                .rae = true, /* never clear a pending asynchronous event */
+                .ot = false,
+                .lpo = 0, /* never an offset: LPA bit 2 would have to allow it */
+                .log = buf,
+        };
 
-        /* One command (transfer length = the whole page: at most 4 KiB), never an offset
-         * (LPA bit 2 would have to allow it). CDW10: LID, LSP 0, RAE (bit 15: never clear a
-         * pending asynchronous event), NUMDL; CDW11: NUMDU, LSI 0; CDW14: UUID index 0,
-         * OT 0, CSI 0 (NVM). */
-        return admin(fd, timeout_ms, nvme_admin_get_log_page, NVME_NSID_ALL,
-                     lid | 1u << 15 | (numd & 0xffff) << 16, numd >> 16, 0, len, buf);
-}
-
-int sm_nvme_identify_ctrl(int fd, uint32_t timeout_ms, uint8_t *buf)
-{
-        /* CDW10: CNS 01h, CNTID 0; CDW11: CNS-specific id 0, CSI 0 (NVM); CDW14: UUID index 0. */
-        return admin(fd, timeout_ms, nvme_admin_identify, NVME_NSID_NONE, NVME_IDENTIFY_CNS_CTRL, 0,
-                     0, NVME_IDENTIFY_DATA_SIZE, buf);
+        memset(buf, 0, len);
+        /* One command (transfer length = the whole page: at most 4 KiB). */
+        return nvme_get_log(&a);
 }
 
 int sm_nvme_get_error_log(int fd, uint32_t timeout_ms, uint32_t entries, uint8_t *buf)

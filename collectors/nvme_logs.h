@@ -4,8 +4,7 @@
  * Self-test log (log 06h): what Identify Controller says may be asked, the
  * exact read-only Get Log Page commands, and the pages decoded into plain data.
  *
- * Pure code: bytes -> structs (plus the admin commands, Identify Controller among them,
- * through one libnvme passthrough with the agent's timeout).
+ * Pure code: bytes -> structs (plus the two admin commands through libnvme).
  * Layouts: NVMe Base Specification 2.0, "Error Information Log Entry" (64 bytes
  * per entry, newest error first) and "Device Self-test log" (4-byte header and
  * 20 Self-test Result Data Structures of 28 bytes, newest first).
@@ -151,8 +150,7 @@ const char *sm_nvme_self_test_code_name(uint8_t code);
 /* "no_error", "aborted_by_command", ..., "failed_segment", "not_used", "reserved". */
 const char *sm_nvme_self_test_result_name(uint8_t result);
 
-/* ===== reading (libnvme's passthrough with the caller's timeout; the exact commands are in
- * the header comment) ===== */
+/* ===== reading (libnvme; the exact commands are in the header comment) ===== */
 
 /*
  * Get Log Page `lid` (all namespaces, offset 0, Retain Asynchronous Event set) in one
@@ -167,8 +165,6 @@ int sm_nvme_get_log(int fd, uint32_t timeout_ms, uint8_t lid, uint32_t len, uint
 int sm_nvme_get_error_log(int fd, uint32_t timeout_ms, uint32_t entries, uint8_t *buf);
 /* Get Log Page 06h, 564 bytes into buf; same returns. */
 int sm_nvme_get_self_test_log(int fd, uint32_t timeout_ms, uint8_t *buf);
-/* Identify Controller (CNS 01h, NSID 0), 4096 bytes into buf, zeroed first; same returns. */
-int sm_nvme_identify_ctrl(int fd, uint32_t timeout_ms, uint8_t *buf);
 
 /*
  * Read and decode both logs as Identify allows (caps), never anything else:
