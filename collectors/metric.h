@@ -114,6 +114,41 @@ void sm_emit_u64(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, uint64_
 /* Emit a string reading (SM_JSON_STRING) in row row; absent when s is NULL or "". */
 void sm_emit_str(sm_emit_fn emit, void *ctx, const struct sm_desc *desc, const char *s,
                  unsigned row);
+
+/* ---- readings kept in the fields of a plain struct ---- */
+
+/* The C type of a field (struct sm_field.type). */
+enum sm_ctype {
+        SM_C_BOOL,
+        SM_C_U8,
+        SM_C_I8,
+        SM_C_U16,
+        SM_C_U32,
+        SM_C_U64,
+        SM_C_CHARS, /* char[]: a string reading, absent when empty */
+        SM_C_NAME,  /* uint8_t code: the string reading name(code), absent when NULL or "" */
+};
+
+/*
+ * One reading kept in a field of a decoder's plain struct: what it means and
+ * where its value is. A table of these, walked by sm_emit_fields(), stands for
+ * a list of emit calls that would name each field again.
+ */
+struct sm_field {
+        struct sm_desc desc;
+        size_t value; /* offsetof the value */
+        enum sm_ctype type;
+        size_t has;       /* offsetof the byte that says whether it is present */
+        uint8_t has_mask; /* the bits of that byte that say so (1 for a bool); 0: always */
+        double scale;     /* base unit = value * scale (0: as is); scaled: no exact decimal */
+        bool negate;      /* SM_C_BOOL: the reading is !value */
+        const char *(*name)(uint8_t code); /* SM_C_NAME */
+};
+
+/* Emit the readings of table f[0..n) from the struct at s, as objects of row row. */
+void sm_emit_fields(const struct sm_field *f, size_t n, const void *s, unsigned row,
+                    sm_emit_fn emit, void *ctx);
+
 /* The value of label name in reading r, or NULL when the family has no such label or it is empty.
  */
 const char *sm_reading_label(const struct sm_reading *r, const char *name);

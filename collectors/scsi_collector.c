@@ -199,113 +199,68 @@ static const struct sm_family *const scsi_families[] = {
 
 /* clang-format on */
 
-/* Scalar values: one row each, read from struct sm_scsi_health by offset. */
-enum vtype { V_BOOL, V_U8, V_U16, V_U32, V_U64 };
-
-struct scalar {
-        struct sm_desc desc;
-        size_t has;   /* offset of its bool present flag */
-        size_t value; /* offset of the value */
-        enum vtype type;
-        double scale; /* base unit = value * scale (0: 1) */
-        bool negate;  /* V_BOOL: export !value */
-};
-
+/* Scalar values: one row each, read from struct sm_scsi_health by offset (metric.h). */
 #define OFF(f) offsetof(struct sm_scsi_health, f)
 #define SCALAR(fam, k, fl, h, v, t, ...)                                                  \
         {                                                                                 \
                 .desc = {.family = fam, .json = J(SM_JSON_NUMBER, k, fl)}, .has = OFF(h), \
-                .value = OFF(v), .type = t, __VA_ARGS__                                   \
+                .has_mask = 1, .value = OFF(v), .type = t, __VA_ARGS__                    \
         }
 
-static const struct scalar scalars[] = {
-        SCALAR(NULL, "peripheral_type", 0, has_inquiry, peripheral_type, V_U8),
-        SCALAR(NULL, "spc_version", 0, has_inquiry, version, V_U8),
-        SCALAR(NULL, "temperature_celsius", SM_JSON_NULL, has_temperature, temperature_c, V_U8),
+static const struct sm_field scalars[] = {
+        SCALAR(NULL, "peripheral_type", 0, has_inquiry, peripheral_type, SM_C_U8),
+        SCALAR(NULL, "spc_version", 0, has_inquiry, version, SM_C_U8),
+        SCALAR(NULL, "temperature_celsius", SM_JSON_NULL, has_temperature, temperature_c, SM_C_U8),
         SCALAR(&f_ref_temp, "reference_temperature_celsius", SM_JSON_NULL,
-               has_reference_temperature, reference_temperature_c, V_U8),
-        SCALAR(&f_ie_asc, "ie_asc", SM_JSON_NULL, has_ie, ie_asc, V_U8),
-        SCALAR(&f_ie_ascq, "ie_ascq", SM_JSON_NULL, has_ie, ie_ascq, V_U8),
+               has_reference_temperature, reference_temperature_c, SM_C_U8),
+        SCALAR(&f_ie_asc, "ie_asc", SM_JSON_NULL, has_ie, ie_asc, SM_C_U8),
+        SCALAR(&f_ie_ascq, "ie_ascq", SM_JSON_NULL, has_ie, ie_ascq, SM_C_U8),
         SCALAR(NULL, "ie_temperature_celsius", SM_JSON_NULL, has_ie_temperature, ie_temperature_c,
-               V_U8),
+               SM_C_U8),
         {.desc = {.family = &f_ie_enabled,
                   .json = J(SM_JSON_BOOL, "ie_reporting_enabled", SM_JSON_NULL)},
          .has = OFF(has_ie_mode),
+         .has_mask = 1,
          .value = OFF(ie_dexcpt),
-         .type = V_BOOL,
+         .type = SM_C_BOOL,
          .negate = true},
-        SCALAR(NULL, "ie_mrie", SM_JSON_NULL, has_ie_mode, ie_mrie, V_U8),
+        SCALAR(NULL, "ie_mrie", SM_JSON_NULL, has_ie_mode, ie_mrie, SM_C_U8),
         SCALAR(NULL, "percentage_used_endurance_indicator", SM_JSON_NULL, has_endurance,
-               endurance_used_percent, V_U8),
+               endurance_used_percent, SM_C_U8),
         SCALAR(&sm_family_endurance_used, "endurance_used_ratio", SM_JSON_NULL, has_endurance,
-               endurance_used_percent, V_U8, .scale = 0.01),
+               endurance_used_percent, SM_C_U8, .scale = 0.01),
         SCALAR(&f_non_medium, "non_medium_errors", SM_JSON_NULL | SM_JSON_EXACT, has_non_medium,
-               non_medium_errors, V_U64),
+               non_medium_errors, SM_C_U64),
         SCALAR(NULL, "manufacture_year", SM_JSON_NULL, has_manufacture_date, manufacture_year,
-               V_U16),
+               SM_C_U16),
         SCALAR(NULL, "manufacture_week", SM_JSON_NULL, has_manufacture_date, manufacture_week,
-               V_U8),
+               SM_C_U8),
         SCALAR(&f_start_stop_spec, "start_stop_cycles_specified", SM_JSON_NULL,
-               has_start_stop_specified, start_stop_specified, V_U32),
+               has_start_stop_specified, start_stop_specified, SM_C_U32),
         SCALAR(&f_start_stop, "start_stop_cycles", SM_JSON_NULL, has_start_stop, start_stop_cycles,
-               V_U32),
+               SM_C_U32),
         SCALAR(&f_load_unload_spec, "load_unload_cycles_specified", SM_JSON_NULL,
-               has_load_unload_specified, load_unload_specified, V_U32),
+               has_load_unload_specified, load_unload_specified, SM_C_U32),
         SCALAR(&f_load_unload, "load_unload_cycles", SM_JSON_NULL, has_load_unload,
-               load_unload_cycles, V_U32),
+               load_unload_cycles, SM_C_U32),
         SCALAR(NULL, "power_on_minutes", SM_JSON_NULL, has_background_scan, power_on_minutes,
-               V_U32),
+               SM_C_U32),
         SCALAR(&f_bg_status, "background_scan_status", SM_JSON_NULL, has_background_scan,
-               background_scan_status, V_U8),
+               background_scan_status, SM_C_U8),
         SCALAR(&f_bg_scans, "background_scans", SM_JSON_NULL, has_background_scan, background_scans,
-               V_U16),
+               SM_C_U16),
         SCALAR(&f_bg_medium_scans, "background_medium_scans", SM_JSON_NULL, has_background_scan,
-               background_medium_scans, V_U16),
+               background_medium_scans, SM_C_U16),
         SCALAR(&f_bg_progress, "background_scan_progress_ratio", SM_JSON_NULL, has_background_scan,
-               background_scan_progress, V_U16, .scale = 1.0 / 65536.0),
+               background_scan_progress, SM_C_U16, .scale = 1.0 / 65536.0),
         SCALAR(&f_bg_defects, "background_scan_defects", SM_JSON_NULL, has_background_scan,
-               background_scan_defects, V_U32),
-        SCALAR(&f_self_tests, "self_tests", SM_JSON_NULL, has_self_test, self_tests, V_U32),
+               background_scan_defects, SM_C_U32),
+        SCALAR(&f_self_tests, "self_tests", SM_JSON_NULL, has_self_test, self_tests, SM_C_U32),
         SCALAR(&f_self_tests_failed, "self_tests_failed", SM_JSON_NULL, has_self_test,
-               self_tests_failed, V_U32),
+               self_tests_failed, SM_C_U32),
         SCALAR(&f_grown_defects, "grown_defects", SM_JSON_NULL, has_grown_defects, grown_defects,
-               V_U32),
+               SM_C_U32),
 };
-
-static uint64_t get_u(const struct sm_scsi_health *s, size_t off, enum vtype t)
-{
-        const char *p = (const char *)s + off;
-
-        switch (t) {
-        case V_BOOL:
-                return *(const bool *)(const void *)p;
-        case V_U8:
-                return *(const uint8_t *)p;
-        case V_U16:
-                return *(const uint16_t *)(const void *)p;
-        case V_U32:
-                return *(const uint32_t *)(const void *)p;
-        case V_U64:
-                return *(const uint64_t *)(const void *)p;
-        }
-        return 0;
-}
-
-static void emit_scalar(const struct sm_scsi_health *s, const struct scalar *x, sm_emit_fn emit,
-                        void *ctx)
-{
-        uint64_t v = get_u(s, x->value, x->type);
-        char exact[SM_FMT_MAX];
-        struct sm_reading r;
-
-        if (x->type == V_BOOL && x->negate)
-                v = !v;
-        sm_fmt_u64(v, exact, sizeof(exact));
-        r = sm_reading_num(&x->desc, x->scale ? (double)v * x->scale : (double)v,
-                           x->scale ? NULL : exact);
-        r.present = *(const bool *)(const void *)((const char *)s + x->has);
-        emit(ctx, &r);
-}
 
 /* clang-format off */
 SM_DESC(d_vendor,           NULL,                             J(SM_JSON_STRING, "vendor", SM_JSON_NULL));
@@ -487,8 +442,7 @@ static void scsi_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
                 r = (struct sm_reading){.desc = &d_pages, .str = pg, .present = true};
                 emit(ctx, &r);
         }
-        for (size_t i = 0; i < ARRAY_SIZE(scalars); i++)
-                emit_scalar(s, &scalars[i], emit, ctx);
+        sm_emit_fields(scalars, ARRAY_SIZE(scalars), s, 0, emit, ctx);
         sm_emit_str(emit, ctx, &d_ie_text, s->has_ie ? s->ie_text : NULL, 0);
         /* Where the endurance values come from: page 11h, pages 02h/03h parameter 0005h. */
         for (unsigned i = 0; i < 3; i++) {
