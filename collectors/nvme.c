@@ -412,6 +412,11 @@ struct logs {
         struct sm_nvme_self_test_log self_test;
 };
 
+/* Identify Controller's arguments left at 0 in read_live() are libnvme's "none" values. */
+_Static_assert(NVME_CSI_NVM == 0 && NVME_NSID_NONE == 0 && NVME_CNTLID_NONE == 0 &&
+                       NVME_CNSSPECID_NONE == 0 && NVME_UUID_NONE == 0,
+               "Identify Controller: CSI NVM, no NSID, CNTID, CNS-specific id or UUID index");
+
 static int read_live(const struct sm_device_id *id, const struct sm_read_opts *opts, uint8_t *log,
                      uint8_t *id_ctrl, bool *ret_have_id, struct logs *logs, char *err,
                      size_t errlen)
@@ -425,12 +430,7 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
                 .fd = fd,
                 .timeout = timeout,
                 .data = id_ctrl,
-                .cns = NVME_IDENTIFY_CNS_CTRL,
-                .csi = NVME_CSI_NVM,
-                .nsid = NVME_NSID_NONE,
-                .cntid = NVME_CNTLID_NONE,
-                .cns_specific_id = NVME_CNSSPECID_NONE,
-                .uuidx = NVME_UUID_NONE,
+                .cns = NVME_IDENTIFY_CNS_CTRL, /* the others are 0: see the assertion below */
         };
         int r;
 
@@ -637,23 +637,36 @@ SM_DESC(d_el_absent,       NULL,              {.kind = SM_JSON_STRING, .section 
 SM_DESC(d_el_entries_read, NULL,              EL("entries_read", 0));
 SM_DESC(d_el_valid,        &f_errlog_entries, EL("valid_entries", 0));
 SM_DESC(d_el_newest,       &f_errlog_newest,  EL("newest_error_count", SM_JSON_EXACT));
-SM_DESC(d_ele_count,       NULL,              ELROW(SM_JSON_NUMBER, "error_count", SM_JSON_EXACT));
-SM_DESC(d_ele_sqid,        NULL,              ELROW(SM_JSON_NUMBER, "sqid", 0));
-SM_DESC(d_ele_cmdid,       NULL,              ELROW(SM_JSON_NUMBER, "cmdid", 0));
-SM_DESC(d_ele_status,      NULL,              ELROW(SM_JSON_NUMBER, "status", 0));
-SM_DESC(d_ele_status_text, NULL,              ELROW(SM_JSON_STRING, "status_text", 0));
-SM_DESC(d_ele_sct,         NULL,              ELROW(SM_JSON_NUMBER, "status_code_type", 0));
-SM_DESC(d_ele_sc,          NULL,              ELROW(SM_JSON_NUMBER, "status_code", 0));
-SM_DESC(d_ele_dnr,         NULL,              ELROW(SM_JSON_BOOL, "do_not_retry", 0));
-SM_DESC(d_ele_more,        NULL,              ELROW(SM_JSON_BOOL, "more", 0));
-SM_DESC(d_ele_phase,       NULL,              ELROW(SM_JSON_NUMBER, "phase_tag", 0));
-SM_DESC(d_ele_pel,         NULL,              ELROW(SM_JSON_NUMBER, "parm_error_location", 0));
-SM_DESC(d_ele_lba,         NULL,              ELROW(SM_JSON_NUMBER, "lba", SM_JSON_EXACT));
-SM_DESC(d_ele_nsid,        NULL,              ELROW(SM_JSON_NUMBER, "nsid", 0));
-SM_DESC(d_ele_vs,          NULL,              ELROW(SM_JSON_NUMBER, "vs", 0));
-SM_DESC(d_ele_trtype,      NULL,              ELROW(SM_JSON_NUMBER, "trtype", 0));
-SM_DESC(d_ele_cs,          NULL,              ELROW(SM_JSON_NUMBER, "cs", SM_JSON_EXACT));
-SM_DESC(d_ele_tsi,         NULL,              ELROW(SM_JSON_NUMBER, "trtype_spec_info", 0));
+/* clang-format on */
+
+/* One object of "newest" per error entry (struct sm_nvme_error_entry). */
+#define ELE(kd, k, fl, m, t)                                                                     \
+        {                                                                                        \
+                .desc.json = ELROW(kd, k, fl), .value = offsetof(struct sm_nvme_error_entry, m), \
+                .type = SM_C_##t                                                                 \
+        }
+
+static const struct sm_field error_entry[] = {
+        ELE(SM_JSON_NUMBER, "error_count", SM_JSON_EXACT, error_count, U64),
+        ELE(SM_JSON_NUMBER, "sqid", 0, sqid, U16),
+        ELE(SM_JSON_NUMBER, "cmdid", 0, cmdid, U16),
+        ELE(SM_JSON_NUMBER, "status", 0, status, U16),
+        ELE(SM_JSON_STRING, "status_text", 0, status_text, CHARS),
+        ELE(SM_JSON_NUMBER, "status_code_type", 0, sct, U8),
+        ELE(SM_JSON_NUMBER, "status_code", 0, sc, U8),
+        ELE(SM_JSON_BOOL, "do_not_retry", 0, dnr, BOOL),
+        ELE(SM_JSON_BOOL, "more", 0, more, BOOL),
+        ELE(SM_JSON_NUMBER, "phase_tag", 0, phase_tag, BOOL),
+        ELE(SM_JSON_NUMBER, "parm_error_location", 0, parm_error_location, U16),
+        ELE(SM_JSON_NUMBER, "lba", SM_JSON_EXACT, lba, U64),
+        ELE(SM_JSON_NUMBER, "nsid", 0, nsid, U32),
+        ELE(SM_JSON_NUMBER, "vs", 0, vs, U8),
+        ELE(SM_JSON_NUMBER, "trtype", 0, trtype, U8),
+        ELE(SM_JSON_NUMBER, "cs", SM_JSON_EXACT, cs, U64),
+        ELE(SM_JSON_NUMBER, "trtype_spec_info", 0, trtype_spec_info, U16),
+};
+
+/* clang-format off */
 
 SM_DESC(d_st_read,        NULL,              ST(SM_JSON_BOOL, "read", 0));
 SM_DESC(d_st_absent,      NULL,              ST(SM_JSON_STRING, "absent_reason", 0));
@@ -666,16 +679,32 @@ SM_DESC(d_st_last_failed, &f_st_last_failed, ST(SM_JSON_BOOL, "last_completed_fa
 SM_DESC(d_st_last_result, &f_st_last_result, ST(SM_JSON_STRING, "last_completed_result", SM_JSON_NULL));
 SM_DESC(d_st_last_poh,    &f_st_last_poh,    {0});
 SM_DESC(d_st_last_hours,  NULL,              ST(SM_JSON_NUMBER, "last_completed_power_on_hours", SM_JSON_NULL));
-SM_DESC(d_str_test,       NULL,              STROW(SM_JSON_STRING, "test", 0));
-SM_DESC(d_str_result,     NULL,              STROW(SM_JSON_STRING, "result", 0));
-SM_DESC(d_str_code,       NULL,              STROW(SM_JSON_NUMBER, "result_code", 0));
-SM_DESC(d_str_segment,    NULL,              STROW(SM_JSON_NUMBER, "segment", 0));
-SM_DESC(d_str_valid,      NULL,              STROW(SM_JSON_NUMBER, "valid_diagnostic_information", 0));
-SM_DESC(d_str_poh,        NULL,              STROW(SM_JSON_NUMBER, "power_on_hours", SM_JSON_EXACT));
-SM_DESC(d_str_nsid,       NULL,              STROW(SM_JSON_NUMBER, "nsid", SM_JSON_NULL));
-SM_DESC(d_str_flba,       NULL,              STROW(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL | SM_JSON_EXACT));
-SM_DESC(d_str_sct,        NULL,              STROW(SM_JSON_NUMBER, "status_code_type", SM_JSON_NULL));
-SM_DESC(d_str_sc,         NULL,              STROW(SM_JSON_NUMBER, "status_code", SM_JSON_NULL));
+/* clang-format on */
+
+/* One object of "newest" per self-test result (struct sm_nvme_self_test_result); the
+ * last four only where its Valid Diagnostic Information byte says so. */
+#define STR(kd, k, fl, m, t, ...)                                                        \
+        {                                                                                \
+                .desc.json = STROW(kd, k, fl),                                           \
+                .value = offsetof(struct sm_nvme_self_test_result, m), .type = SM_C_##t, \
+                __VA_ARGS__                                                              \
+        }
+#define IF_VALID(bit) .has = offsetof(struct sm_nvme_self_test_result, valid), .has_mask = (bit)
+
+static const struct sm_field self_test_result[] = {
+        STR(SM_JSON_STRING, "test", 0, code, NAME, .name = sm_nvme_self_test_code_name),
+        STR(SM_JSON_STRING, "result", 0, result, NAME, .name = sm_nvme_self_test_result_name),
+        STR(SM_JSON_NUMBER, "result_code", 0, result, U8),
+        STR(SM_JSON_NUMBER, "segment", 0, segment, U8),
+        STR(SM_JSON_NUMBER, "valid_diagnostic_information", 0, valid, U8),
+        STR(SM_JSON_NUMBER, "power_on_hours", SM_JSON_EXACT, power_on_hours, U64),
+        STR(SM_JSON_NUMBER, "nsid", SM_JSON_NULL, nsid, U32, IF_VALID(SM_NVME_ST_VALID_NSID)),
+        STR(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL | SM_JSON_EXACT, failing_lba, U64,
+            IF_VALID(SM_NVME_ST_VALID_FLBA)),
+        STR(SM_JSON_NUMBER, "status_code_type", SM_JSON_NULL, sct, U8,
+            IF_VALID(SM_NVME_ST_VALID_SCT)),
+        STR(SM_JSON_NUMBER, "status_code", SM_JSON_NULL, sc, U8, IF_VALID(SM_NVME_ST_VALID_SC)),
+};
 
 /* clang-format on */
 
@@ -704,25 +733,7 @@ static void emit_error_log(const struct sm_nvme_error_log *el, sm_emit_fn emit, 
         emit_u64(&d_el_valid, el->valid_entries, true, 0, emit, ctx);
         emit_u64(&d_el_newest, el->newest_error_count, true, 0, emit, ctx);
         for (unsigned i = 0; i < el->n_newest; i++) {
-                const struct sm_nvme_error_entry *e = &el->newest[i];
-
-                emit_u64(&d_ele_count, e->error_count, true, i, emit, ctx);
-                emit_u64(&d_ele_sqid, e->sqid, true, i, emit, ctx);
-                emit_u64(&d_ele_cmdid, e->cmdid, true, i, emit, ctx);
-                emit_u64(&d_ele_status, e->status, true, i, emit, ctx);
-                sm_emit_str(emit, ctx, &d_ele_status_text, e->status_text, i);
-                emit_u64(&d_ele_sct, (e->status >> 8) & 0x7, true, i, emit, ctx);
-                emit_u64(&d_ele_sc, e->status & 0xff, true, i, emit, ctx);
-                emit_u64(&d_ele_dnr, (e->status >> 14) & 1, true, i, emit, ctx);
-                emit_u64(&d_ele_more, (e->status >> 13) & 1, true, i, emit, ctx);
-                emit_u64(&d_ele_phase, e->phase_tag, true, i, emit, ctx);
-                emit_u64(&d_ele_pel, e->parm_error_location, true, i, emit, ctx);
-                emit_u64(&d_ele_lba, e->lba, true, i, emit, ctx);
-                emit_u64(&d_ele_nsid, e->nsid, true, i, emit, ctx);
-                emit_u64(&d_ele_vs, e->vs, true, i, emit, ctx);
-                emit_u64(&d_ele_trtype, e->trtype, true, i, emit, ctx);
-                emit_u64(&d_ele_cs, e->cs, true, i, emit, ctx);
-                emit_u64(&d_ele_tsi, e->trtype_spec_info, true, i, emit, ctx);
+                sm_emit_fields(error_entry, ARRAY_SIZE(error_entry), &el->newest[i], i, emit, ctx);
         }
 }
 
@@ -756,19 +767,8 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         emit(ctx, &r);
         emit_u64(&d_st_last_hours, c->power_on_hours, st->have_completed, 0, emit, ctx);
         for (unsigned i = 0; i < st->n_newest; i++) {
-                const struct sm_nvme_self_test_result *t = &st->newest[i];
-
-                sm_emit_str(emit, ctx, &d_str_test, sm_nvme_self_test_code_name(t->code), i);
-                sm_emit_str(emit, ctx, &d_str_result, sm_nvme_self_test_result_name(t->result), i);
-                emit_u64(&d_str_code, t->result, true, i, emit, ctx);
-                emit_u64(&d_str_segment, t->segment, true, i, emit, ctx);
-                emit_u64(&d_str_valid, t->valid, true, i, emit, ctx);
-                emit_u64(&d_str_poh, t->power_on_hours, true, i, emit, ctx);
-                emit_u64(&d_str_nsid, t->nsid, t->valid & SM_NVME_ST_VALID_NSID, i, emit, ctx);
-                emit_u64(&d_str_flba, t->failing_lba, t->valid & SM_NVME_ST_VALID_FLBA, i, emit,
-                         ctx);
-                emit_u64(&d_str_sct, t->sct, t->valid & SM_NVME_ST_VALID_SCT, i, emit, ctx);
-                emit_u64(&d_str_sc, t->sc, t->valid & SM_NVME_ST_VALID_SC, i, emit, ctx);
+                sm_emit_fields(self_test_result, ARRAY_SIZE(self_test_result), &st->newest[i], i,
+                               emit, ctx);
         }
 }
 

@@ -58,6 +58,10 @@ static void decode_error_entry(const uint8_t *p, struct sm_nvme_error_entry *e)
         e->sqid = (uint16_t)le(p + 8, 2);
         e->cmdid = (uint16_t)le(p + 10, 2);
         e->status = (uint16_t)(sf >> 1);
+        e->sct = (e->status >> 8) & 0x7;
+        e->sc = e->status & 0xff;
+        e->more = (e->status >> 13) & 1;
+        e->dnr = (e->status >> 14) & 1;
         e->phase_tag = sf & 1;
         e->parm_error_location = (uint16_t)le(p + 14, 2);
         e->lba = le(p + 16, 8);

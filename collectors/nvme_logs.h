@@ -57,6 +57,8 @@ struct sm_nvme_error_entry {
         uint16_t cmdid;               /* 11:10 */
         uint16_t status;              /* 13:12 without the phase tag (bits 15:1 >> 1): SC 7:0,
                                          SCT 10:8, CRD 12:11, More 13, DNR 14 (libnvme's status) */
+        uint8_t sct, sc;              /* the status's Status Code Type (10:8) and Code (7:0) */
+        bool more, dnr;               /* its More (13) and Do Not Retry (14) bits */
         bool phase_tag;               /* bit 0 of bytes 13:12 */
         uint16_t parm_error_location; /* 15:14: byte 7:0, bit 10:8 of the failing parameter */
         uint64_t lba;                 /* 23:16: first LBA of the error */
