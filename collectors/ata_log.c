@@ -456,6 +456,8 @@ static int st_entry(uint8_t type, uint8_t sbyte, uint16_t hours, uint64_t lba, u
         t->status = sbyte >> 4;
         t->remaining_pct = (uint8_t)((sbyte & 0x0F) * 10);
         t->power_on_hours = hours;
+        t->has_passed = t->status == 0 || (t->status >= 4 && t->status <= 8);
+        t->passed = t->status == 0;
         if (sm_ata_self_test_failed(t->status)) {
                 if (lba < none) {
                         t->has_failing_lba = true;

@@ -151,6 +151,8 @@ struct sm_ata_self_test {
         uint16_t power_on_hours; /* life timestamp */
         bool has_failing_lba;    /* only for a failed test with a valid LBA */
         uint64_t failing_lba;
+        bool has_passed,
+                passed; /* smartctl's "passed": status 0 passed, 4..8 not, others unknown */
 };
 
 struct sm_ata_self_test_log {

@@ -8,7 +8,10 @@
  */
 #include "ata_log_readings.h"
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include "lib/util.h"
 
 /* ---- families ---- */
 
@@ -67,31 +70,12 @@ const struct sm_family sm_family_ata_self_tests_failed = {
 SM_DESC(d_ds_read,          NULL,                                 DS(SM_JSON_BOOL, "read", 0));
 SM_DESC(d_ds_source,        NULL,                                 DS(SM_JSON_STRING, "source", SM_JSON_NULL));
 SM_DESC(d_ds_pages,         NULL,                                 {.kind = SM_JSON_NUMBER, .section = "ata/devstat", .array = "pages"});
-SM_DESC(d_ds_cycles,        NULL,                                 DS(SM_JSON_NUMBER, "power_cycles", SM_JSON_NULL));
-SM_DESC(d_ds_hours,         NULL,                                 DS(SM_JSON_NUMBER, "power_on_hours", SM_JSON_NULL));
-SM_DESC(d_ds_written,       NULL,                                 DS(SM_JSON_NUMBER, "logical_sectors_written", SM_JSON_NULL));
-SM_DESC(d_ds_read_sectors,  NULL,                                 DS(SM_JSON_NUMBER, "logical_sectors_read", SM_JSON_NULL));
-SM_DESC(d_ds_uncorrectable, &sm_family_ata_devstat_uncorrectable, DS(SM_JSON_NUMBER, "reported_uncorrectable_errors", SM_JSON_NULL));
-SM_DESC(d_ds_temp,          NULL,                                 DS(SM_JSON_NUMBER, "temperature_celsius", SM_JSON_NULL));
-SM_DESC(d_ds_temp_max,      &sm_family_ata_devstat_temp_highest,  DS(SM_JSON_NUMBER, "temperature_highest_celsius", SM_JSON_NULL));
-SM_DESC(d_ds_temp_min,      &sm_family_ata_devstat_temp_lowest,   DS(SM_JSON_NUMBER, "temperature_lowest_celsius", SM_JSON_NULL));
-SM_DESC(d_ds_used,          NULL,                                 DS(SM_JSON_NUMBER, "percentage_used", SM_JSON_NULL));
 SM_DESC(d_ds_why,           NULL,                                 DS(SM_JSON_STRING, "why", SM_JSON_NULL));
 
 SM_DESC(d_el_present,   NULL,                            EL(SM_JSON_BOOL, "present", 0));
 SM_DESC(d_el_source,    NULL,                            EL(SM_JSON_STRING, "source", SM_JSON_NULL));
 SM_DESC(d_el_count,     &sm_family_ata_error_log_errors, EL(SM_JSON_NUMBER, "count", SM_JSON_NULL));
 SM_DESC(d_el_why,       NULL,                            EL(SM_JSON_STRING, "why", SM_JSON_NULL));
-SM_DESC(d_ele_number,   NULL,                            ELE(SM_JSON_NUMBER, "number", 0));
-SM_DESC(d_ele_hours,    NULL,                            ELE(SM_JSON_NUMBER, "power_on_hours", 0));
-SM_DESC(d_ele_state,    NULL,                            ELE(SM_JSON_NUMBER, "device_state", 0));
-SM_DESC(d_ele_error,    NULL,                            ELE(SM_JSON_NUMBER, "error_register", 0));
-SM_DESC(d_ele_status,   NULL,                            ELE(SM_JSON_NUMBER, "status_register", 0));
-SM_DESC(d_ele_count,    NULL,                            ELE(SM_JSON_NUMBER, "count_register", 0));
-SM_DESC(d_ele_lba,      NULL,                            ELE(SM_JSON_NUMBER, "lba", 0));
-SM_DESC(d_ele_command,  NULL,                            ELE(SM_JSON_NUMBER, "command", SM_JSON_NULL));
-SM_DESC(d_ele_features, NULL,                            ELE(SM_JSON_NUMBER, "features", SM_JSON_NULL));
-SM_DESC(d_ele_ts,       NULL,                            ELE(SM_JSON_NUMBER, "command_powerup_milliseconds", SM_JSON_NULL));
 
 SM_DESC(d_st_present,      NULL,                                 ST(SM_JSON_BOOL, "present", 0));
 SM_DESC(d_st_source,       NULL,                                 ST(SM_JSON_STRING, "source", SM_JSON_NULL));
@@ -99,16 +83,77 @@ SM_DESC(d_st_logged,       NULL,                                 ST(SM_JSON_NUMB
 SM_DESC(d_st_failed,       &sm_family_ata_self_tests_failed,     ST(SM_JSON_NUMBER, "failed", SM_JSON_NULL));
 SM_DESC(d_st_last,         &sm_family_ata_self_test_last_status, {0});
 SM_DESC(d_st_why,          NULL,                                 ST(SM_JSON_STRING, "why", SM_JSON_NULL));
-SM_DESC(d_ste_type,        NULL,                                 STE(SM_JSON_NUMBER, "type", 0));
-SM_DESC(d_ste_type_name,   NULL,                                 STE(SM_JSON_STRING, "type_name", SM_JSON_NULL));
-SM_DESC(d_ste_status,      NULL,                                 STE(SM_JSON_NUMBER, "status", 0));
-SM_DESC(d_ste_status_name, NULL,                                 STE(SM_JSON_STRING, "status_name", SM_JSON_NULL));
-SM_DESC(d_ste_passed,      NULL,                                 STE(SM_JSON_BOOL, "passed", SM_JSON_NULL));
-SM_DESC(d_ste_remaining,   NULL,                                 STE(SM_JSON_NUMBER, "remaining_percent", 0));
-SM_DESC(d_ste_hours,       NULL,                                 STE(SM_JSON_NUMBER, "power_on_hours", 0));
-SM_DESC(d_ste_lba,         NULL,                                 STE(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL));
 
 /* clang-format on */
+
+/* Device Statistics values (struct sm_devstat_u64 / _i8: present, value). */
+#define DSV(fam, k, m, t)                                                             \
+        {                                                                             \
+                .desc = {.family = fam, .json = DS(SM_JSON_NUMBER, k, SM_JSON_NULL)}, \
+                .value = offsetof(struct sm_devstat, m.value), .type = SM_C_##t,      \
+                .has = offsetof(struct sm_devstat, m.present), .has_mask = 1          \
+        }
+
+static const struct sm_field devstat_values[] = {
+        DSV(NULL, "power_cycles", power_cycles, U64),
+        DSV(NULL, "power_on_hours", power_on_hours, U64),
+        DSV(NULL, "logical_sectors_written", logical_sectors_written, U64),
+        DSV(NULL, "logical_sectors_read", logical_sectors_read, U64),
+        DSV(&sm_family_ata_devstat_uncorrectable, "reported_uncorrectable_errors",
+            reported_uncorrectable_errors, U64),
+        DSV(NULL, "temperature_celsius", temp_current, I8),
+        DSV(&sm_family_ata_devstat_temp_highest, "temperature_highest_celsius", temp_max, I8),
+        DSV(&sm_family_ata_devstat_temp_lowest, "temperature_lowest_celsius", temp_min, I8),
+        DSV(NULL, "percentage_used", percentage_used, U64),
+};
+
+/* One object of "entries" per logged error (struct sm_ata_error); the failing command's
+ * registers only where the drive filled them. */
+#define ERR(k, m, t)                                                                               \
+        {                                                                                          \
+                .desc.json = ELE(SM_JSON_NUMBER, k, 0), .value = offsetof(struct sm_ata_error, m), \
+                .type = SM_C_##t                                                                   \
+        }
+#define ERR_CMD(k, m, t)                                                         \
+        {                                                                        \
+                .desc.json = ELE(SM_JSON_NUMBER, k, SM_JSON_NULL),               \
+                .value = offsetof(struct sm_ata_error, m), .type = SM_C_##t,     \
+                .has = offsetof(struct sm_ata_error, has_command), .has_mask = 1 \
+        }
+
+static const struct sm_field error_entry[] = {
+        ERR("number", number, U32),
+        ERR("power_on_hours", power_on_hours, U16),
+        ERR("device_state", state, U8),
+        ERR("error_register", error, U8),
+        ERR("status_register", status, U8),
+        ERR("count_register", count, U16),
+        ERR("lba", lba, U64),
+        ERR_CMD("command", command, U8),
+        ERR_CMD("features", features, U16),
+        ERR_CMD("command_powerup_milliseconds", command_timestamp_ms, U32),
+};
+
+/* One object of "entries" per logged self-test (struct sm_ata_self_test). */
+#define STF(kd, k, fl, m, t, ...)                                                           \
+        {                                                                                   \
+                .desc.json = STE(kd, k, fl), .value = offsetof(struct sm_ata_self_test, m), \
+                .type = SM_C_##t, __VA_ARGS__                                               \
+        }
+#define IF(m) .has = offsetof(struct sm_ata_self_test, m), .has_mask = 1
+
+static const struct sm_field self_test_entry[] = {
+        STF(SM_JSON_NUMBER, "type", 0, type, U8),
+        STF(SM_JSON_STRING, "type_name", SM_JSON_NULL, type, NAME,
+            .name = sm_ata_self_test_type_str),
+        STF(SM_JSON_NUMBER, "status", 0, status, U8),
+        STF(SM_JSON_STRING, "status_name", SM_JSON_NULL, status, NAME,
+            .name = sm_ata_self_test_status_str),
+        STF(SM_JSON_BOOL, "passed", SM_JSON_NULL, passed, BOOL, IF(has_passed)),
+        STF(SM_JSON_NUMBER, "remaining_percent", 0, remaining_pct, U8),
+        STF(SM_JSON_NUMBER, "power_on_hours", 0, power_on_hours, U16),
+        STF(SM_JSON_NUMBER, "failing_lba", SM_JSON_NULL, failing_lba, U64, IF(has_failing_lba)),
+};
 
 /* ---- readings ---- */
 
@@ -118,16 +163,6 @@ static void num(const struct sm_desc *d, double v, bool present, sm_emit_fn emit
 
         r.present = present;
         emit(ctx, &r);
-}
-
-static void u64(const struct sm_desc *d, const struct sm_devstat_u64 *v, sm_emit_fn emit, void *ctx)
-{
-        num(d, (double)v->value, v->present, emit, ctx);
-}
-
-static void i8(const struct sm_desc *d, const struct sm_devstat_i8 *v, sm_emit_fn emit, void *ctx)
-{
-        num(d, v->value, v->present, emit, ctx);
 }
 
 static void devstat_readings(const struct sm_devstat *ds, sm_emit_fn emit, void *ctx)
@@ -145,15 +180,7 @@ static void devstat_readings(const struct sm_devstat *ds, sm_emit_fn emit, void 
                 r.row = i;
                 emit(ctx, &r);
         }
-        u64(&d_ds_cycles, &ds->power_cycles, emit, ctx);
-        u64(&d_ds_hours, &ds->power_on_hours, emit, ctx);
-        u64(&d_ds_written, &ds->logical_sectors_written, emit, ctx);
-        u64(&d_ds_read_sectors, &ds->logical_sectors_read, emit, ctx);
-        u64(&d_ds_uncorrectable, &ds->reported_uncorrectable_errors, emit, ctx);
-        i8(&d_ds_temp, &ds->temp_current, emit, ctx);
-        i8(&d_ds_temp_max, &ds->temp_max, emit, ctx);
-        i8(&d_ds_temp_min, &ds->temp_min, emit, ctx);
-        u64(&d_ds_used, &ds->percentage_used, emit, ctx);
+        sm_emit_fields(devstat_values, ARRAY_SIZE(devstat_values), ds, 0, emit, ctx);
         sm_emit_str(emit, ctx, &d_ds_why, ds->why, 0);
 }
 
@@ -164,27 +191,8 @@ static void error_log_readings(const struct sm_ata_error_log *l, sm_emit_fn emit
                     l->present ? (l->extended ? "extended" : "summary") : NULL, 0);
         num(&d_el_count, l->count, l->present, emit, ctx);
         sm_emit_str(emit, ctx, &d_el_why, l->why, 0);
-        for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ERR_MAX; i++) {
-                const struct sm_ata_error *e = &l->entries[i];
-                struct sm_reading r = {.row = i, .present = true};
-
-#define ROW(d_, v, p)                                 \
-        do {                                          \
-                r.desc = (d_), r.value = (double)(v); \
-                r.present = (p);                      \
-                emit(ctx, &r);                        \
-        } while (0)
-                ROW(&d_ele_number, e->number, true);
-                ROW(&d_ele_hours, e->power_on_hours, true);
-                ROW(&d_ele_state, e->state, true);
-                ROW(&d_ele_error, e->error, true);
-                ROW(&d_ele_status, e->status, true);
-                ROW(&d_ele_count, e->count, true);
-                ROW(&d_ele_lba, e->lba, true);
-                ROW(&d_ele_command, e->command, e->has_command);
-                ROW(&d_ele_features, e->features, e->has_command);
-                ROW(&d_ele_ts, e->command_timestamp_ms, e->has_command);
-        }
+        for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ERR_MAX; i++)
+                sm_emit_fields(error_entry, ARRAY_SIZE(error_entry), &l->entries[i], i, emit, ctx);
 }
 
 static void self_test_readings(const struct sm_ata_self_test_log *l, sm_emit_fn emit, void *ctx)
@@ -197,26 +205,9 @@ static void self_test_readings(const struct sm_ata_self_test_log *l, sm_emit_fn 
         num(&d_st_last, l->n_entries ? l->entries[0].status : 0, l->present && l->n_entries > 0,
             emit, ctx);
         sm_emit_str(emit, ctx, &d_st_why, l->why, 0);
-        for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ST_MAX; i++) {
-                const struct sm_ata_self_test *t = &l->entries[i];
-                struct sm_reading r = {.row = i, .present = true};
-                /* smartctl's "passed": true for code 0, false for 4..8, unknown otherwise */
-                bool known = t->status == 0 || (t->status >= 4 && t->status <= 8);
-
-                ROW(&d_ste_type, t->type, true);
-                r.desc = &d_ste_type_name, r.str = sm_ata_self_test_type_str(t->type);
-                r.present = r.str != NULL;
-                emit(ctx, &r);
-                ROW(&d_ste_status, t->status, true);
-                r.desc = &d_ste_status_name, r.str = sm_ata_self_test_status_str(t->status);
-                r.present = true;
-                emit(ctx, &r);
-                ROW(&d_ste_passed, t->status == 0, known);
-                ROW(&d_ste_remaining, t->remaining_pct, true);
-                ROW(&d_ste_hours, t->power_on_hours, true);
-                ROW(&d_ste_lba, t->failing_lba, t->has_failing_lba);
-#undef ROW
-        }
+        for (unsigned i = 0; i < l->n_entries && i < SM_ATA_ST_MAX; i++)
+                sm_emit_fields(self_test_entry, ARRAY_SIZE(self_test_entry), &l->entries[i], i,
+                               emit, ctx);
 }
 
 void sm_ata_logs_readings(const struct sm_ata_logs *l, sm_emit_fn emit, void *ctx)
