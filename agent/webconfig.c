@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +68,12 @@ static const struct {
 };
 
 /* The toolkit's extraHTTPHeaders: name and, where it is an enumeration, the allowed values. */
-static const struct {
+struct allowed_header {
         const char *name;
         const char *values[3];
-} allowed_headers[] = {
+};
+
+static const struct allowed_header allowed_headers[] = {
         {"Strict-Transport-Security", {NULL}},
         {"X-Content-Type-Options", {"nosniff", NULL}},
         {"X-Frame-Options", {"deny", "sameorigin", NULL}},
@@ -424,10 +427,24 @@ static int join_dir(const char *cfgpath, char **name)
 
 /* ===== the tree ===== */
 
+/* A key of a mapping: a plain value stored by kind at off in struct sm_webcfg, or set(). */
+enum field_kind { FIELD_FN, FIELD_STRING, FIELD_BOOL, FIELD_INT, FIELD_DURATION };
+
 struct field {
         const char *name;
-        int (*set)(struct ctx *x, const yaml_node_t *v, const char *key);
+        enum field_kind kind;
+        size_t off;
+        int (*set)(struct ctx *x, const yaml_node_t *v, const char *key); /* FIELD_FN */
 };
+
+#define FN(name, fn)                  \
+        {                             \
+                name, FIELD_FN, 0, fn \
+        }
+#define VALUE(name, kind, m)                                            \
+        {                                                               \
+                name, FIELD_##kind, offsetof(struct sm_webcfg, m), NULL \
+        }
 
 static const yaml_node_t *node(struct ctx *x, int id)
 {
@@ -436,13 +453,24 @@ static const yaml_node_t *node(struct ctx *x, int id)
 
 typedef int (*pair_fn)(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key);
 
+/* Whether n is a container of type t to walk: 1, 0 when it is null (empty), or the error. */
+static int container(struct ctx *x, const yaml_node_t *n, yaml_node_type_t t, const char *what,
+                     const char *key)
+{
+        if (n->type == YAML_SCALAR_NODE && is_null(n))
+                return 0;
+        if (n->type != t)
+                return fail(x, -EINVAL, n, key, "expected %s, got %s", what, node_kind(n));
+        return 1;
+}
+
 /* Walk a mapping whose keys must be unique scalars. */
 static int each_pair(struct ctx *x, const yaml_node_t *m, const char *key, pair_fn fn)
 {
-        if (m->type == YAML_SCALAR_NODE && is_null(m))
-                return 0;
-        if (m->type != YAML_MAPPING_NODE)
-                return fail(x, -EINVAL, m, key, "expected a mapping, got %s", node_kind(m));
+        int c = container(x, m, YAML_MAPPING_NODE, "a mapping", key);
+
+        if (c <= 0)
+                return c;
         for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
              p++) {
                 const yaml_node_t *k = node(x, p->key), *v = node(x, p->value);
@@ -476,9 +504,25 @@ static int each_pair(struct ctx *x, const yaml_node_t *m, const char *key, pair_
 static int dispatch(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key,
                     const struct field *fields, size_t n)
 {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(fields[i].name, scalar(k)) == 0)
-                        return fields[i].set(x, v, key);
+        for (size_t i = 0; i < n; i++) {
+                const struct field *f = &fields[i];
+                void *p = (char *)x->c + f->off;
+
+                if (strcmp(f->name, scalar(k)) != 0)
+                        continue;
+                switch (f->kind) {
+                case FIELD_FN:
+                        return f->set(x, v, key);
+                case FIELD_STRING:
+                        return get_string(x, v, key, p);
+                case FIELD_BOOL:
+                        return get_bool(x, v, key, p);
+                case FIELD_INT:
+                        return get_int(x, v, key, p);
+                case FIELD_DURATION:
+                        return get_duration(x, v, key, p);
+                }
+        }
         return fail(x, -EINVAL, k, key, "unknown key");
 }
 
@@ -499,10 +543,10 @@ static int dispatch(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, c
 static int each_item(struct ctx *x, const yaml_node_t *s, const char *key,
                      int (*fn)(struct ctx *x, const yaml_node_t *item, const char *key))
 {
-        if (s->type == YAML_SCALAR_NODE && is_null(s))
-                return 0;
-        if (s->type != YAML_SEQUENCE_NODE)
-                return fail(x, -EINVAL, s, key, "expected a list, got %s", node_kind(s));
+        int c = container(x, s, YAML_SEQUENCE_NODE, "a list", key);
+
+        if (c <= 0)
+                return c;
         for (yaml_node_item_t *i = s->data.sequence.items.start; i < s->data.sequence.items.top;
              i++) {
                 const yaml_node_t *it = node(x, *i);
@@ -536,19 +580,6 @@ static int add_named(struct ctx *x, const char *name, const yaml_node_t *v, cons
 }
 
 /* --- tls_server_config --- */
-
-#define STRING_FIELD(fn, member)                                            \
-        static int fn(struct ctx *x, const yaml_node_t *v, const char *key) \
-        {                                                                   \
-                return get_string(x, v, key, &x->c->member);                \
-        }
-
-STRING_FIELD(set_cert_file, cert_file)
-STRING_FIELD(set_key_file, key_file)
-STRING_FIELD(set_client_ca_file, client_ca_file)
-STRING_FIELD(set_cert, cert_pem)
-STRING_FIELD(set_key, key_pem)
-STRING_FIELD(set_client_ca, client_ca_pem)
 
 static int set_client_auth(struct ctx *x, const yaml_node_t *v, const char *key)
 {
@@ -612,11 +643,6 @@ static int set_max_version(struct ctx *x, const yaml_node_t *v, const char *key)
         return get_version(x, v, key, &x->c->max_version);
 }
 
-static int set_prefer(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return get_bool(x, v, key, &x->c->prefer_server_cipher_suites);
-}
-
 static int add_san(struct ctx *x, const yaml_node_t *it, const char *key)
 {
         if (x->c->n_sans == SM_WEB_MAX_LIST)
@@ -635,58 +661,65 @@ static int set_sans(struct ctx *x, const yaml_node_t *v, const char *key)
 }
 
 static const struct field tls_fields[] = {
-        {"cert", set_cert},
-        {"key", set_key},
-        {"client_ca", set_client_ca},
-        {"cert_file", set_cert_file},
-        {"key_file", set_key_file},
-        {"client_auth_type", set_client_auth},
-        {"client_ca_file", set_client_ca_file},
-        {"cipher_suites", set_ciphers},
-        {"curve_preferences", set_curves},
-        {"min_version", set_min_version},
-        {"max_version", set_max_version},
-        {"prefer_server_cipher_suites", set_prefer},
-        {"client_allowed_sans", set_sans},
+        VALUE("cert", STRING, cert_pem),
+        VALUE("key", STRING, key_pem),
+        VALUE("client_ca", STRING, client_ca_pem),
+        VALUE("cert_file", STRING, cert_file),
+        VALUE("key_file", STRING, key_file),
+        FN("client_auth_type", set_client_auth),
+        VALUE("client_ca_file", STRING, client_ca_file),
+        FN("cipher_suites", set_ciphers),
+        FN("curve_preferences", set_curves),
+        FN("min_version", set_min_version),
+        FN("max_version", set_max_version),
+        VALUE("prefer_server_cipher_suites", BOOL, prefer_server_cipher_suites),
+        FN("client_allowed_sans", set_sans),
 };
 
 SECTION(set_tls, tls_fields)
 
 /* --- http_server_config --- */
 
+static const struct allowed_header *allowed_header(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(allowed_headers); i++)
+                if (strcmp(allowed_headers[i].name, name) == 0)
+                        return &allowed_headers[i];
+        return NULL;
+}
+
+/* A header's value: one line, and one of the allowed values where the header has a list. */
+static int check_header_value(struct ctx *x, const struct allowed_header *a,
+                              const struct sm_web_header *h, const yaml_node_t *v, const char *key)
+{
+        if (strpbrk(h->value, "\r\n"))
+                return fail(x, -EINVAL, v, key, "a header value cannot contain a line break");
+        if (!a->values[0])
+                return 0;
+        for (size_t j = 0; a->values[j]; j++)
+                if (strcmp(a->values[j], h->value) == 0)
+                        return 0;
+        return fail(x, -EINVAL, v, key, "invalid value for %s: expected %s%s%s, got \"%.60s\"",
+                    h->name, a->values[0], a->values[1] ? " or " : "",
+                    a->values[1] ? a->values[1] : "", h->value);
+}
+
 static int header_pair(struct ctx *x, const yaml_node_t *k, const yaml_node_t *v, const char *key)
 {
-        struct sm_webcfg *c = x->c;
-        struct sm_web_header *h;
-        size_t i;
+        const struct allowed_header *a = allowed_header(scalar(k));
+        struct sm_web_header *h = &x->c->headers[x->c->n_headers];
         int r;
 
-        for (i = 0; i < ARRAY_SIZE(allowed_headers); i++)
-                if (strcmp(allowed_headers[i].name, scalar(k)) == 0)
-                        break;
-        if (i == ARRAY_SIZE(allowed_headers))
+        if (!a)
                 return fail(x, -EINVAL, k, key,
                             "HTTP header \"%.60s\" can not be configured (only "
                             "Strict-Transport-Security, X-Content-Type-Options, X-Frame-Options, "
                             "X-XSS-Protection, Content-Security-Policy)",
                             scalar(k));
-        h = &c->headers[c->n_headers];
-        r = add_named(x, scalar(k), v, key, &h->name, &h->value, &c->n_headers);
+        r = add_named(x, scalar(k), v, key, &h->name, &h->value, &x->c->n_headers);
         if (r < 0)
                 return r;
-        if (strpbrk(h->value, "\r\n"))
-                return fail(x, -EINVAL, v, key, "a header value cannot contain a line break");
-        if (allowed_headers[i].values[0]) {
-                for (size_t j = 0; allowed_headers[i].values[j]; j++)
-                        if (strcmp(allowed_headers[i].values[j], h->value) == 0)
-                                return 0;
-                return fail(
-                        x, -EINVAL, v, key, "invalid value for %s: expected %s%s%s, got \"%.60s\"",
-                        h->name, allowed_headers[i].values[0],
-                        allowed_headers[i].values[1] ? " or " : "",
-                        allowed_headers[i].values[1] ? allowed_headers[i].values[1] : "", h->value);
-        }
-        return 0;
+        return check_header_value(x, a, h, v, key);
 }
 
 static int set_headers(struct ctx *x, const yaml_node_t *v, const char *key)
@@ -694,33 +727,18 @@ static int set_headers(struct ctx *x, const yaml_node_t *v, const char *key)
         return each_pair(x, v, key, header_pair);
 }
 
-static int set_http2(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return get_bool(x, v, key, &x->c->http2);
-}
-
 static const struct field http_fields[] = {
-        {"http2", set_http2},
-        {"headers", set_headers},
+        VALUE("http2", BOOL, http2),
+        FN("headers", set_headers),
 };
 
 SECTION(set_http, http_fields)
 
 /* --- rate_limit --- */
 
-static int set_burst(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return get_int(x, v, key, &x->c->rate_burst);
-}
-
-static int set_interval(struct ctx *x, const yaml_node_t *v, const char *key)
-{
-        return get_duration(x, v, key, &x->c->rate_interval_ns);
-}
-
 static const struct field rate_fields[] = {
-        {"burst", set_burst},
-        {"interval", set_interval},
+        VALUE("burst", INT, rate_burst),
+        VALUE("interval", DURATION, rate_interval_ns),
 };
 
 SECTION(set_rate, rate_fields)
@@ -753,10 +771,10 @@ static int set_users(struct ctx *x, const yaml_node_t *v, const char *key)
 /* --- top level --- */
 
 static const struct field top_fields[] = {
-        {"tls_server_config", set_tls},
-        {"http_server_config", set_http},
-        {"rate_limit", set_rate},
-        {"basic_auth_users", set_users},
+        FN("tls_server_config", set_tls),
+        FN("http_server_config", set_http),
+        FN("rate_limit", set_rate),
+        FN("basic_auth_users", set_users),
 };
 
 SECTION(set_top, top_fields)
