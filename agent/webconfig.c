@@ -660,13 +660,14 @@ static int set_sans(struct ctx *x, const yaml_node_t *v, const char *key)
         return each_item(x, v, key, add_san);
 }
 
+/* Each inline PEM (cert, key, client_ca) next to its file alternative. */
 static const struct field tls_fields[] = {
         VALUE("cert", STRING, cert_pem),
-        VALUE("key", STRING, key_pem),
-        VALUE("client_ca", STRING, client_ca_pem),
         VALUE("cert_file", STRING, cert_file),
+        VALUE("key", STRING, key_pem),
         VALUE("key_file", STRING, key_file),
         FN("client_auth_type", set_client_auth),
+        VALUE("client_ca", STRING, client_ca_pem),
         VALUE("client_ca_file", STRING, client_ca_file),
         FN("cipher_suites", set_ciphers),
         FN("curve_preferences", set_curves),
