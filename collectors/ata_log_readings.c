@@ -90,8 +90,8 @@ SM_DESC(d_st_why,          NULL,                                 ST(SM_JSON_STRI
 #define DSV(fam, k, m, t)                                                             \
         {                                                                             \
                 .desc = {.family = fam, .json = DS(SM_JSON_NUMBER, k, SM_JSON_NULL)}, \
-                .value = offsetof(struct sm_devstat, m.value), .type = SM_C_##t,      \
-                .has = offsetof(struct sm_devstat, m.present), .has_mask = 1          \
+                SM_FIELD_VALUE(struct sm_devstat, m.value, t),                        \
+                SM_FIELD_IF(struct sm_devstat, m.present, 1)                          \
         }
 
 static const struct sm_field devstat_values[] = {
@@ -109,16 +109,15 @@ static const struct sm_field devstat_values[] = {
 
 /* One object of "entries" per logged error (struct sm_ata_error); the failing command's
  * registers only where the drive filled them. */
-#define ERR(k, m, t)                                                                               \
-        {                                                                                          \
-                .desc.json = ELE(SM_JSON_NUMBER, k, 0), .value = offsetof(struct sm_ata_error, m), \
-                .type = SM_C_##t                                                                   \
+#define ERR(k, m, t)                                                                              \
+        {                                                                                         \
+                .desc.json = ELE(SM_JSON_NUMBER, k, 0), SM_FIELD_VALUE(struct sm_ata_error, m, t) \
         }
-#define ERR_CMD(k, m, t)                                                         \
-        {                                                                        \
-                .desc.json = ELE(SM_JSON_NUMBER, k, SM_JSON_NULL),               \
-                .value = offsetof(struct sm_ata_error, m), .type = SM_C_##t,     \
-                .has = offsetof(struct sm_ata_error, has_command), .has_mask = 1 \
+#define ERR_CMD(k, m, t)                                           \
+        {                                                          \
+                .desc.json = ELE(SM_JSON_NUMBER, k, SM_JSON_NULL), \
+                SM_FIELD_VALUE(struct sm_ata_error, m, t),         \
+                SM_FIELD_IF(struct sm_ata_error, has_command, 1)   \
         }
 
 static const struct sm_field error_entry[] = {
@@ -137,10 +136,10 @@ static const struct sm_field error_entry[] = {
 /* One object of "entries" per logged self-test (struct sm_ata_self_test). */
 #define STF(kd, k, fl, m, t, ...)                                                           \
         {                                                                                   \
-                .desc.json = STE(kd, k, fl), .value = offsetof(struct sm_ata_self_test, m), \
-                .type = SM_C_##t, __VA_ARGS__                                               \
+                .desc.json = STE(kd, k, fl), SM_FIELD_VALUE(struct sm_ata_self_test, m, t), \
+                __VA_ARGS__                                                                 \
         }
-#define IF(m) .has = offsetof(struct sm_ata_self_test, m), .has_mask = 1
+#define IF(m) SM_FIELD_IF(struct sm_ata_self_test, m, 1)
 
 static const struct sm_field self_test_entry[] = {
         STF(SM_JSON_NUMBER, "type", 0, type, U8),

@@ -145,6 +145,24 @@ struct sm_field {
         const char *(*name)(uint8_t code); /* SM_C_NAME */
 };
 
+/*
+ * Designators of a row, checked at compile time: SM_FIELD_VALUE(struct t, m, U16) is
+ * .value and .type, and fails to compile unless member m is a uint16_t (char[] for CHARS,
+ * uint8_t for NAME); SM_FIELD_IF(struct t, m, mask) is .has and .has_mask, for a
+ * one-byte member (a bool, mask 1, or a byte of flag bits).
+ */
+#define SM_CTYPE_OF(x) \
+        _Generic((x), bool: SM_C_BOOL, uint8_t: SM_C_U8, int8_t: SM_C_I8, uint16_t: SM_C_U16, \
+                 uint32_t: SM_C_U32, uint64_t: SM_C_U64, char *: SM_C_CHARS, default: -1)
+#define SM_CTYPE_FITS(x, t) \
+        (SM_CTYPE_OF(x) == (t) || ((t) == SM_C_NAME && SM_CTYPE_OF(x) == SM_C_U8))
+#define SM_FIELD_CHECK(ok) (0 * sizeof(char[(ok) ? 1 : -1]))
+#define SM_FIELD_VALUE(T, m, ctype)                                                         \
+        .value = offsetof(T, m) + SM_FIELD_CHECK(SM_CTYPE_FITS(((T *)0)->m, SM_C_##ctype)), \
+        .type = SM_C_##ctype
+#define SM_FIELD_IF(T, m, mask) \
+        .has = offsetof(T, m) + SM_FIELD_CHECK(sizeof(((T *)0)->m) == 1), .has_mask = (mask)
+
 /* Emit the readings of table f[0..n) from the struct at s, as objects of row row. */
 void sm_emit_fields(const struct sm_field *f, size_t n, const void *s, unsigned row,
                     sm_emit_fn emit, void *ctx);

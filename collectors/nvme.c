@@ -640,10 +640,9 @@ SM_DESC(d_el_newest,       &f_errlog_newest,  EL("newest_error_count", SM_JSON_E
 /* clang-format on */
 
 /* One object of "newest" per error entry (struct sm_nvme_error_entry). */
-#define ELE(kd, k, fl, m, t)                                                                     \
-        {                                                                                        \
-                .desc.json = ELROW(kd, k, fl), .value = offsetof(struct sm_nvme_error_entry, m), \
-                .type = SM_C_##t                                                                 \
+#define ELE(kd, k, fl, m, t)                                                                    \
+        {                                                                                       \
+                .desc.json = ELROW(kd, k, fl), SM_FIELD_VALUE(struct sm_nvme_error_entry, m, t) \
         }
 
 static const struct sm_field error_entry[] = {
@@ -683,13 +682,12 @@ SM_DESC(d_st_last_hours,  NULL,              ST(SM_JSON_NUMBER, "last_completed_
 
 /* One object of "newest" per self-test result (struct sm_nvme_self_test_result); the
  * last four only where its Valid Diagnostic Information byte says so. */
-#define STR(kd, k, fl, m, t, ...)                                                        \
-        {                                                                                \
-                .desc.json = STROW(kd, k, fl),                                           \
-                .value = offsetof(struct sm_nvme_self_test_result, m), .type = SM_C_##t, \
-                __VA_ARGS__                                                              \
+#define STR(kd, k, fl, m, t, ...)                                                  \
+        {                                                                          \
+                .desc.json = STROW(kd, k, fl),                                     \
+                SM_FIELD_VALUE(struct sm_nvme_self_test_result, m, t), __VA_ARGS__ \
         }
-#define IF_VALID(bit) .has = offsetof(struct sm_nvme_self_test_result, valid), .has_mask = (bit)
+#define IF_VALID(bit) SM_FIELD_IF(struct sm_nvme_self_test_result, valid, bit)
 
 static const struct sm_field self_test_result[] = {
         STR(SM_JSON_STRING, "test", 0, code, NAME, .name = sm_nvme_self_test_code_name),

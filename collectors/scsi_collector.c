@@ -200,66 +200,61 @@ static const struct sm_family *const scsi_families[] = {
 /* clang-format on */
 
 /* Scalar values: one row each, read from struct sm_scsi_health by offset (metric.h). */
-#define OFF(f) offsetof(struct sm_scsi_health, f)
-#define SCALAR(fam, k, fl, h, v, t, ...)                                                  \
-        {                                                                                 \
-                .desc = {.family = fam, .json = J(SM_JSON_NUMBER, k, fl)}, .has = OFF(h), \
-                .has_mask = 1, .value = OFF(v), .type = t, __VA_ARGS__                    \
+#define SCALAR(fam, k, fl, h, v, t, ...)                                   \
+        {                                                                  \
+                .desc = {.family = fam, .json = J(SM_JSON_NUMBER, k, fl)}, \
+                SM_FIELD_IF(struct sm_scsi_health, h, 1),                  \
+                SM_FIELD_VALUE(struct sm_scsi_health, v, t), __VA_ARGS__   \
         }
 
 static const struct sm_field scalars[] = {
-        SCALAR(NULL, "peripheral_type", 0, has_inquiry, peripheral_type, SM_C_U8),
-        SCALAR(NULL, "spc_version", 0, has_inquiry, version, SM_C_U8),
-        SCALAR(NULL, "temperature_celsius", SM_JSON_NULL, has_temperature, temperature_c, SM_C_U8),
+        SCALAR(NULL, "peripheral_type", 0, has_inquiry, peripheral_type, U8),
+        SCALAR(NULL, "spc_version", 0, has_inquiry, version, U8),
+        SCALAR(NULL, "temperature_celsius", SM_JSON_NULL, has_temperature, temperature_c, U8),
         SCALAR(&f_ref_temp, "reference_temperature_celsius", SM_JSON_NULL,
-               has_reference_temperature, reference_temperature_c, SM_C_U8),
-        SCALAR(&f_ie_asc, "ie_asc", SM_JSON_NULL, has_ie, ie_asc, SM_C_U8),
-        SCALAR(&f_ie_ascq, "ie_ascq", SM_JSON_NULL, has_ie, ie_ascq, SM_C_U8),
+               has_reference_temperature, reference_temperature_c, U8),
+        SCALAR(&f_ie_asc, "ie_asc", SM_JSON_NULL, has_ie, ie_asc, U8),
+        SCALAR(&f_ie_ascq, "ie_ascq", SM_JSON_NULL, has_ie, ie_ascq, U8),
         SCALAR(NULL, "ie_temperature_celsius", SM_JSON_NULL, has_ie_temperature, ie_temperature_c,
-               SM_C_U8),
+               U8),
         {.desc = {.family = &f_ie_enabled,
                   .json = J(SM_JSON_BOOL, "ie_reporting_enabled", SM_JSON_NULL)},
-         .has = OFF(has_ie_mode),
-         .has_mask = 1,
-         .value = OFF(ie_dexcpt),
-         .type = SM_C_BOOL,
+         SM_FIELD_IF(struct sm_scsi_health, has_ie_mode, 1),
+         SM_FIELD_VALUE(struct sm_scsi_health, ie_dexcpt, BOOL),
          .negate = true},
-        SCALAR(NULL, "ie_mrie", SM_JSON_NULL, has_ie_mode, ie_mrie, SM_C_U8),
+        SCALAR(NULL, "ie_mrie", SM_JSON_NULL, has_ie_mode, ie_mrie, U8),
         SCALAR(NULL, "percentage_used_endurance_indicator", SM_JSON_NULL, has_endurance,
-               endurance_used_percent, SM_C_U8),
+               endurance_used_percent, U8),
         SCALAR(&sm_family_endurance_used, "endurance_used_ratio", SM_JSON_NULL, has_endurance,
-               endurance_used_percent, SM_C_U8, .scale = 0.01),
+               endurance_used_percent, U8, .scale = 0.01),
         SCALAR(&f_non_medium, "non_medium_errors", SM_JSON_NULL | SM_JSON_EXACT, has_non_medium,
-               non_medium_errors, SM_C_U64),
-        SCALAR(NULL, "manufacture_year", SM_JSON_NULL, has_manufacture_date, manufacture_year,
-               SM_C_U16),
-        SCALAR(NULL, "manufacture_week", SM_JSON_NULL, has_manufacture_date, manufacture_week,
-               SM_C_U8),
+               non_medium_errors, U64),
+        SCALAR(NULL, "manufacture_year", SM_JSON_NULL, has_manufacture_date, manufacture_year, U16),
+        SCALAR(NULL, "manufacture_week", SM_JSON_NULL, has_manufacture_date, manufacture_week, U8),
         SCALAR(&f_start_stop_spec, "start_stop_cycles_specified", SM_JSON_NULL,
-               has_start_stop_specified, start_stop_specified, SM_C_U32),
+               has_start_stop_specified, start_stop_specified, U32),
         SCALAR(&f_start_stop, "start_stop_cycles", SM_JSON_NULL, has_start_stop, start_stop_cycles,
-               SM_C_U32),
+               U32),
         SCALAR(&f_load_unload_spec, "load_unload_cycles_specified", SM_JSON_NULL,
-               has_load_unload_specified, load_unload_specified, SM_C_U32),
+               has_load_unload_specified, load_unload_specified, U32),
         SCALAR(&f_load_unload, "load_unload_cycles", SM_JSON_NULL, has_load_unload,
-               load_unload_cycles, SM_C_U32),
-        SCALAR(NULL, "power_on_minutes", SM_JSON_NULL, has_background_scan, power_on_minutes,
-               SM_C_U32),
+               load_unload_cycles, U32),
+        SCALAR(NULL, "power_on_minutes", SM_JSON_NULL, has_background_scan, power_on_minutes, U32),
         SCALAR(&f_bg_status, "background_scan_status", SM_JSON_NULL, has_background_scan,
-               background_scan_status, SM_C_U8),
+               background_scan_status, U8),
         SCALAR(&f_bg_scans, "background_scans", SM_JSON_NULL, has_background_scan, background_scans,
-               SM_C_U16),
+               U16),
         SCALAR(&f_bg_medium_scans, "background_medium_scans", SM_JSON_NULL, has_background_scan,
-               background_medium_scans, SM_C_U16),
+               background_medium_scans, U16),
         SCALAR(&f_bg_progress, "background_scan_progress_ratio", SM_JSON_NULL, has_background_scan,
-               background_scan_progress, SM_C_U16, .scale = 1.0 / 65536.0),
+               background_scan_progress, U16, .scale = 1.0 / 65536.0),
         SCALAR(&f_bg_defects, "background_scan_defects", SM_JSON_NULL, has_background_scan,
-               background_scan_defects, SM_C_U32),
-        SCALAR(&f_self_tests, "self_tests", SM_JSON_NULL, has_self_test, self_tests, SM_C_U32),
+               background_scan_defects, U32),
+        SCALAR(&f_self_tests, "self_tests", SM_JSON_NULL, has_self_test, self_tests, U32),
         SCALAR(&f_self_tests_failed, "self_tests_failed", SM_JSON_NULL, has_self_test,
-               self_tests_failed, SM_C_U32),
+               self_tests_failed, U32),
         SCALAR(&f_grown_defects, "grown_defects", SM_JSON_NULL, has_grown_defects, grown_defects,
-               SM_C_U32),
+               U32),
 };
 
 /* clang-format off */
