@@ -441,9 +441,16 @@ struct field {
         {                             \
                 name, FIELD_FN, 0, fn \
         }
-#define VALUE(name, kind, m)                                            \
-        {                                                               \
-                name, FIELD_##kind, offsetof(struct sm_webcfg, m), NULL \
+
+/* A member's C type must be the kind's (char *, bool, uint64_t), or VALUE() does not build. */
+#define KIND_FITS(x, k) \
+        _Generic((x), char *: (k) == FIELD_STRING, bool: (k) == FIELD_BOOL,       \
+                 uint64_t: (k) == FIELD_INT || (k) == FIELD_DURATION, default: 0)
+#define CFG_OFF(m, k) \
+        (offsetof(struct sm_webcfg, m) + SM_ZERO_UNLESS(KIND_FITS(((struct sm_webcfg *)0)->m, k)))
+#define VALUE(name, kind, m)                                       \
+        {                                                          \
+                name, FIELD_##kind, CFG_OFF(m, FIELD_##kind), NULL \
         }
 
 static const yaml_node_t *node(struct ctx *x, int id)

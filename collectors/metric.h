@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/util.h"
+
 /* Labels of a family beyond `device` (which every per-device family has, first). */
 #define SM_LABELS_MAX 8
 
@@ -156,12 +158,11 @@ struct sm_field {
                  uint32_t: SM_C_U32, uint64_t: SM_C_U64, char *: SM_C_CHARS, default: -1)
 #define SM_CTYPE_FITS(x, t) \
         (SM_CTYPE_OF(x) == (t) || ((t) == SM_C_NAME && SM_CTYPE_OF(x) == SM_C_U8))
-#define SM_FIELD_CHECK(ok) (0 * sizeof(char[(ok) ? 1 : -1]))
 #define SM_FIELD_VALUE(T, m, ctype)                                                         \
-        .value = offsetof(T, m) + SM_FIELD_CHECK(SM_CTYPE_FITS(((T *)0)->m, SM_C_##ctype)), \
+        .value = offsetof(T, m) + SM_ZERO_UNLESS(SM_CTYPE_FITS(((T *)0)->m, SM_C_##ctype)), \
         .type = SM_C_##ctype
 #define SM_FIELD_IF(T, m, mask) \
-        .has = offsetof(T, m) + SM_FIELD_CHECK(sizeof(((T *)0)->m) == 1), .has_mask = (mask)
+        .has = offsetof(T, m) + SM_ZERO_UNLESS(sizeof(((T *)0)->m) == 1), .has_mask = (mask)
 
 /* Emit the readings of table f[0..n) from the struct at s, as objects of row row. */
 void sm_emit_fields(const struct sm_field *f, size_t n, const void *s, unsigned row,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * util.h - small helpers shared by every module: scoped cleanup, TAKE_PTR,
- * ARRAY_SIZE, string comparison, bounded and trimmed string copies, strict
+ * ARRAY_SIZE, build-time checks, string comparison, bounded and trimmed string copies, strict
  * number and duration parsing, clocks.
  */
 #ifndef SM_UTIL_H
@@ -14,6 +14,10 @@
 #include <unistd.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 0 (an integer constant expression) when ok holds; a build error when not (Linux's
+ * BUILD_BUG_ON_ZERO, turned around), for checks inside static initializers. */
+#define SM_ZERO_UNLESS(ok) (0 * sizeof(char[(ok) ? 1 : -1]))
 
 /* The name of enum value v in a table indexed by the enum, or fallback outside it. */
 #define SM_ENUM_NAME(table, v, fallback)                                                \
