@@ -294,17 +294,6 @@ static void (*const value_setter[P_N])(struct sm_hist_sample *, double) = {
 static void pick_emit(void *opaque, const struct sm_reading *r)
 {
         struct pick_ctx *c = opaque;
-        struct sm_verdict_input *in = c->in;
-
-        /* Verdict inputs that are a value and whether the drive reports it. */
-        const struct {
-                bool *has;
-                double *value;
-        } known[P_N] = {
-                [P_TEMP] = {&in->has_temperature, &in->temperature_c},
-                [P_TEMP_WARNING] = {&in->has_temp_warning, &in->temp_warning_c},
-                [P_SPARE_THRESHOLD] = {&in->has_spare_threshold, &in->spare_threshold},
-        };
 
         if (!r->present || !r->desc->family || r->json_only)
                 return;
@@ -323,11 +312,19 @@ static void pick_emit(void *opaque, const struct sm_reading *r)
                         count_setter[p->field](c->s, count_of(r));
                 if (value_setter[p->field])
                         value_setter[p->field](c->s, r->value);
-                if (known[p->field].has) {
-                        *known[p->field].has = true;
-                        *known[p->field].value = r->value;
-                }
                 switch (p->field) {
+                case P_TEMP:
+                        c->in->has_temperature = true;
+                        c->in->temperature_c = r->value;
+                        break;
+                case P_TEMP_WARNING:
+                        c->in->has_temp_warning = true;
+                        c->in->temp_warning_c = r->value;
+                        break;
+                case P_SPARE_THRESHOLD:
+                        c->in->has_spare_threshold = true;
+                        c->in->spare_threshold = r->value;
+                        break;
                 case P_HEALTHY:
                         c->in->smart_healthy = r->value != 0;
                         break;
@@ -341,7 +338,7 @@ static void pick_emit(void *opaque, const struct sm_reading *r)
                         c->in->has_self_test = true;
                         c->in->self_test_failed = r->value != 0;
                         break;
-                default: /* taken above */
+                default: /* history fields only: the setters above */
                         break;
                 }
         }

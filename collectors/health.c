@@ -40,7 +40,7 @@ SM_DESC(d_healthy,      &sm_family_smart_healthy, HEALTH(SM_JSON_BOOL, "healthy"
 SM_DESC(d_rotation,     NULL,                     HEALTH(SM_JSON_NUMBER, "rotation_rate_rpm", SM_JSON_NULL));
 SM_DESC(d_temperature,  &sm_family_temperature,   HEALTH(SM_JSON_NUMBER, "temperature_celsius", SM_JSON_NULL));
 SM_DESC(d_power_on,     &sm_family_power_on,      HEALTH(SM_JSON_NUMBER, "power_on_seconds", SM_JSON_EXACT));
-SM_DESC(d_power_cycles, &sm_family_power_cycles, HEALTH(SM_JSON_NUMBER, "power_cycles", SM_JSON_EXACT));
+SM_DESC(d_power_cycles, &sm_family_power_cycles,  HEALTH(SM_JSON_NUMBER, "power_cycles", SM_JSON_EXACT));
 SM_DESC(d_bad_sectors,  &sm_family_bad_sectors,   HEALTH(SM_JSON_NUMBER, "bad_sectors", SM_JSON_EXACT));
 SM_DESC(d_sensor,       &sm_family_temperature,   {.kind = SM_JSON_NUMBER, .section = "health", .array = "sensor_temperatures_celsius", .flags = SM_JSON_NULL});
 

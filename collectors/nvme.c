@@ -430,7 +430,7 @@ static int read_live(const struct sm_device_id *id, const struct sm_read_opts *o
                 .fd = fd,
                 .timeout = timeout,
                 .data = id_ctrl,
-                .cns = NVME_IDENTIFY_CNS_CTRL, /* the others are 0: see the assertion below */
+                .cns = NVME_IDENTIFY_CNS_CTRL, /* the others are 0: see the assertion above */
         };
         int r;
 
@@ -666,7 +666,6 @@ static const struct sm_field error_entry[] = {
 };
 
 /* clang-format off */
-
 SM_DESC(d_st_read,        NULL,              ST(SM_JSON_BOOL, "read", 0));
 SM_DESC(d_st_absent,      NULL,              ST(SM_JSON_STRING, "absent_reason", 0));
 SM_DESC(d_st_op,          NULL,              ST(SM_JSON_STRING, "current_operation", 0));
@@ -704,32 +703,16 @@ static const struct sm_field self_test_result[] = {
         STR(SM_JSON_NUMBER, "status_code", SM_JSON_NULL, sc, U8, IF_VALID(SM_NVME_ST_VALID_SC)),
 };
 
-/* clang-format on */
-
-/* Emit a number (exact decimal for 64-bit values), optionally in a row. */
-static void emit_u64(const struct sm_desc *d, uint64_t v, bool present, unsigned row,
-                     sm_emit_fn emit, void *ctx)
-{
-        char exact[SM_FMT_MAX];
-        struct sm_reading r;
-
-        sm_fmt_u64(v, exact, sizeof(exact));
-        r = sm_reading_num(d, (double)v, exact);
-        r.present = present;
-        r.row = row;
-        emit(ctx, &r);
-}
-
 static void emit_error_log(const struct sm_nvme_error_log *el, sm_emit_fn emit, void *ctx)
 {
-        emit_u64(&d_el_read, el->present, true, 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_el_read, el->present, true);
         if (!el->present) {
                 sm_emit_str(emit, ctx, &d_el_absent, el->absent_reason, 0);
                 return;
         }
-        emit_u64(&d_el_entries_read, el->entries, true, 0, emit, ctx);
-        emit_u64(&d_el_valid, el->valid_entries, true, 0, emit, ctx);
-        emit_u64(&d_el_newest, el->newest_error_count, true, 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_el_entries_read, el->entries, true);
+        sm_emit_u64(emit, ctx, &d_el_valid, el->valid_entries, true);
+        sm_emit_u64(emit, ctx, &d_el_newest, el->newest_error_count, true);
         for (unsigned i = 0; i < el->n_newest; i++) {
                 sm_emit_fields(error_entry, ARRAY_SIZE(error_entry), &el->newest[i], i, emit, ctx);
         }
@@ -741,21 +724,21 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         bool running = st->current_operation != 0;
         struct sm_reading r;
 
-        emit_u64(&d_st_read, st->present, true, 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_st_read, st->present, true);
         if (!st->present) {
                 sm_emit_str(emit, ctx, &d_st_absent, st->absent_reason, 0);
                 return;
         }
         sm_emit_str(emit, ctx, &d_st_op, sm_nvme_self_test_code_name(st->current_operation), 0);
-        emit_u64(&d_st_running, running, true, 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_st_running, running, true);
         /* Prometheus: a ratio; JSON: the percent as the drive says it. */
         r = sm_reading_num(&d_st_progress, st->completion_percent / 100.0, NULL);
         r.present = running;
         emit(ctx, &r);
-        emit_u64(&d_st_percent, st->completion_percent, running, 0, emit, ctx);
-        emit_u64(&d_st_results, st->n_results, true, 0, emit, ctx);
-        emit_u64(&d_st_last_failed, sm_nvme_self_test_result_failed(c->result), st->have_completed,
-                 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_st_percent, st->completion_percent, running);
+        sm_emit_u64(emit, ctx, &d_st_results, st->n_results, true);
+        sm_emit_u64(emit, ctx, &d_st_last_failed, sm_nvme_self_test_result_failed(c->result),
+                    st->have_completed);
         r = sm_reading_num(&d_st_last_result, c->result, NULL);
         r.str = st->have_completed ? sm_nvme_self_test_result_name(c->result) : NULL;
         r.present = st->have_completed;
@@ -763,17 +746,14 @@ static void emit_self_test(const struct sm_nvme_self_test_log *st, sm_emit_fn em
         r = sm_reading_num(&d_st_last_poh, (double)c->power_on_hours * 3600.0, NULL);
         r.present = st->have_completed;
         emit(ctx, &r);
-        emit_u64(&d_st_last_hours, c->power_on_hours, st->have_completed, 0, emit, ctx);
+        sm_emit_u64(emit, ctx, &d_st_last_hours, c->power_on_hours, st->have_completed);
         for (unsigned i = 0; i < st->n_newest; i++) {
                 sm_emit_fields(self_test_result, ARRAY_SIZE(self_test_result), &st->newest[i], i,
                                emit, ctx);
         }
 }
 
-/* clang-format off */
 SM_DESC(d_end_source, &sm_family_endurance_source_info, {0});
-
-/* clang-format on */
 
 static void nvme_readings(const struct sm_health *h, sm_emit_fn emit, void *ctx)
 {
